@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One target per concern (docs/architecture.md). Only FoundationEssentials is
+// used in Sources: full Foundation would pull ICU into the binary (~30 MB).
+let package = Package(
+    name: "camgate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "camgate", targets: ["camgate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+    ],
+    targets: [
+        // C shims: syscalls Swift cannot call directly (variadic or missing from Glibc).
+        .target(name: "CSystem"),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Domain values and pure decision logic. No I/O.
+        .target(name: "CamgateCore"),
+        // Linux system calls in Swift: one EINTR-retrying wrapper, files, /proc.
+        .target(name: "Platform", dependencies: ["CamgateCore", "CSystem"]),
+        // SQLite state: schema, migrations, repositories.
+        .target(name: "Store", dependencies: ["CamgateCore", "CSQLite"]),
+        // Child processes: spawn, watch, adopt, stop.
+        .target(name: "Supervisor", dependencies: ["CamgateCore", "Platform", "CSystem"]),
+        // ffmpeg command lines, segment lists, recordings on disk.
+        .target(name: "Media", dependencies: ["CamgateCore", "Platform"]),
+        // The agent: wires store, supervisor and media under a ServiceGroup.
+        .target(name: "Daemon", dependencies: [
+            "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CSystem",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "camgate", dependencies: [
+            "CamgateCore", "Store", "Daemon", "Media", "Supervisor", "Platform",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // Helpers for tests only (temporary directories, the camgate binary,
+        // ffprobe, the RTSP test server). Never linked into the agent.
+        .target(name: "TestSupport", dependencies: ["CamgateCore", "Platform"], path: "Tests/TestSupport"),
+        .testTarget(name: "CamgateCoreTests", dependencies: ["CamgateCore"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "CamgateCore", "TestSupport"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Platform", "CamgateCore", "TestSupport"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "Platform", "CamgateCore", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Store", "Media", "Supervisor", "Platform", "CamgateCore", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,221 @@
+import FoundationEssentials
+
+/// A parsed JSON document. Configuration and cloud documents are read into
+/// this first and validated by hand, so that every error names its field
+/// with a full dotted path and unknown fields can be rejected.
+public enum JSONValue: Hashable, Sendable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// Parses UTF-8 JSON text. Invalid JSON is a `ConfigurationError` on the
+    /// document (empty field).
+    public static func parse(_ data: some Collection<UInt8>) throws(ConfigurationError) -> JSONValue {
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(data))
+        } catch let error as DecodingError {
+            throw ConfigurationError(field: "", reason: "not valid JSON: \(JSONValue.describe(error))")
+        } catch {
+            throw ConfigurationError(field: "", reason: "not valid JSON: \(error)")
+        }
+    }
+
+    public static func parse(_ text: String) throws(ConfigurationError) -> JSONValue {
+        try parse(Array(text.utf8))
+    }
+
+    /// Compact JSON text with sorted keys: the same value always gives the
+    /// same bytes (used for fingerprints and storage).
+    public func serialized() -> String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .int, .double: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let fields) = self { return fields[key] }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var int64Value: Int64? {
+        switch self {
+        case .int(let i): i
+        case .double(let d) where d.rounded() == d && abs(d) < 9.0e15: Int64(d)
+        default: nil
+        }
+    }
+
+    private func write(to out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d):
+            if d.isFinite { out += d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : "\(d)" } else { out += "null" }
+        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                item.write(to: &out)
+            }
+            out += "]"
+        case .object(let fields):
+            out += "{"
+            for (i, key) in fields.keys.sorted().enumerated() {
+                if i > 0 { out += "," }
+                JSONValue.writeString(key, to: &out)
+                out += ":"
+                fields[key]!.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context):
+            var text = context.debugDescription
+            if let underlying = context.underlyingError { text += " (\(underlying))" }
+            return text
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+extension JSONValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let b = try? container.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? container.decode(Int64.self) {
+            self = .int(i)
+        } else if let d = try? container.decode(Double.self) {
+            self = .double(d)
+        } else if let s = try? container.decode(String.self) {
+            self = .string(s)
+        } else if let o = try? container.decode([String: JSONValue].self) {
+            self = .object(o)
+        } else {
+            self = .array(try container.decode([JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let b): try container.encode(b)
+        case .int(let i): try container.encode(i)
+        case .double(let d): try container.encode(d)
+        case .string(let s): try container.encode(s)
+        case .array(let a): try container.encode(a)
+        case .object(let o): try container.encode(o)
+        }
+    }
+}
+
+/// Reads one JSON object field by field, with errors that carry the path.
+public struct JSONObjectReader {
+    public let path: String
+    public let fields: [String: JSONValue]
+
+    public init(_ value: JSONValue, path: String) throws(ConfigurationError) {
+        guard case .object(let fields) = value else {
+            throw ConfigurationError(field: path, reason: "expected an object, got \(value.typeName)")
+        }
+        self.path = path
+        self.fields = fields
+    }
+
+    public func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// Rejects fields the schema does not know (a typo must not be ignored).
+    public func rejectUnknown(allowed: Set<String>) throws(ConfigurationError) {
+        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw ConfigurationError(field: fieldPath(unknown), reason: "unknown field (allowed: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    /// The value, treating JSON null as absent.
+    public func value(_ key: String) -> JSONValue? {
+        guard let v = fields[key], v != .null else { return nil }
+        return v
+    }
+
+    public func string(_ key: String) throws(ConfigurationError) -> String? {
+        guard let v = value(key) else { return nil }
+        guard case .string(let s) = v else { throw mismatch(key, "a string", v) }
+        return s
+    }
+
+    public func requiredString(_ key: String) throws(ConfigurationError) -> String {
+        guard let s = try string(key) else { throw ConfigurationError(field: fieldPath(key), reason: "is required") }
+        return s
+    }
+
+    public func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        guard let v = value(key) else { return nil }
+        guard case .bool(let b) = v else { throw mismatch(key, "true or false", v) }
+        return b
+    }
+
+    public func int(_ key: String, in range: ClosedRange<Int64>) throws(ConfigurationError) -> Int64? {
+        guard let v = value(key) else { return nil }
+        guard let i = v.int64Value else { throw mismatch(key, "an integer", v) }
+        guard range.contains(i) else {
+            throw ConfigurationError(field: fieldPath(key), reason: "must be between \(range.lowerBound) and \(range.upperBound) (got \(i))")
+        }
+        return i
+    }
+
+    public func object(_ key: String) throws(ConfigurationError) -> JSONObjectReader? {
+        guard let v = value(key) else { return nil }
+        return try JSONObjectReader(v, path: fieldPath(key))
+    }
+
+    private func mismatch(_ key: String, _ expected: String, _ got: JSONValue) -> ConfigurationError {
+        ConfigurationError(field: fieldPath(key), reason: "expected \(expected), got \(got.typeName)")
+    }
+}

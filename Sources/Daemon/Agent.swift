@@ -1,0 +1,407 @@
+import CamgateCore
+import Logging
+import Media
+import Platform
+import Store
+import Supervisor
+
+/// The agent: owns the desired state and keeps the world in line with it.
+///
+/// It reconciles (pure `Reconciler.plan`) on boot, on a desired-state
+/// change, on a process exit, when a restart backoff elapses and on a
+/// health tick; indexes segments as the recorders write them; and enforces
+/// retention. Passes are serialized: a trigger that arrives during a pass
+/// runs one more pass after it.
+public actor Agent {
+    public struct Options: Sendable {
+        public var layout: DataLayout
+        public var tools: FFmpegTools
+        public var restartPolicy = RestartPolicy()
+        public var stopGrace: Duration = .seconds(5)
+        public var indexInterval: Duration = .seconds(2)
+        public var healthInterval: Duration = .seconds(30)
+        public var retentionInterval: Duration = .seconds(60)
+        /// A child's log is cut back to half when it grows past this.
+        public var logCapBytes: Int64 = 1 << 20
+
+        public init(layout: DataLayout, tools: FFmpegTools) {
+            self.layout = layout
+            self.tools = tools
+        }
+    }
+
+    public let options: Options
+    let store: Store
+    let supervisor: Supervisor
+    let logger: Logger
+
+    private(set) var desired: DesiredState
+    private var trackers: [WorkloadKey: RestartTracker] = [:]
+    private var indexers: [CameraID: SegmentIndexer] = [:]
+    private var reconciling = false
+    private var pendingReasons: [String] = []
+    private var random = SystemRandomNumberGenerator()
+    private var lastEventPrune = ContinuousClock.now
+
+    /// Instants at which a held workload may start again; the service
+    /// sleeps until each and reconciles.
+    public nonisolated let wakeups: AsyncStream<ContinuousClock.Instant>
+    private let wakeupContinuation: AsyncStream<ContinuousClock.Instant>.Continuation
+
+    public init(options: Options, store: Store, supervisor: Supervisor, desired: DesiredState, logger: Logger) {
+        self.options = options
+        self.store = store
+        self.supervisor = supervisor
+        self.desired = desired
+        self.logger = logger
+        (wakeups, wakeupContinuation) = AsyncStream.makeStream(of: ContinuousClock.Instant.self)
+    }
+
+    var layout: DataLayout { options.layout }
+
+    // MARK: - Boot
+
+    /// Restores what survived the previous agent: adopts its recorders when
+    /// this is the same boot (drops their PIDs without signalling anything
+    /// after a reboot), finalizes segments that were cut off, then starts
+    /// whatever should run. Needs no network.
+    public func boot() async throws {
+        for row in try await store.processes() {
+            if row.identity.bootID != supervisor.bootID {
+                logger.info("dropping process record from a previous boot", metadata: ["workload": "\(row.key)", "pid": "\(row.identity.pid)"])
+                try await store.deleteProcess(row.key)
+                continue
+            }
+            if let child = await supervisor.adopt(row.key, identity: row.identity, fingerprint: row.fingerprint,
+                                                  startedAtMs: row.startedAtMs, logFile: row.logFile) {
+                logger.info("adopted running process", metadata: ["workload": "\(row.key)", "pid": "\(child.identity.pid)"])
+                try? await store.logEvent(.info, "adopted", camera: row.key.camera, "adopted \(row.key.role.rawValue) \(child.identity)")
+                if row.key.role == .recorder {
+                    indexers[row.key.camera] = SegmentIndexer(camera: row.key.camera, layout: layout)
+                    try? await store.setCameraState(row.key.camera, .recording)
+                }
+            } else {
+                logger.info("process from the previous agent is gone", metadata: ["workload": "\(row.key)", "pid": "\(row.identity.pid)"])
+                try await store.deleteProcess(row.key)
+            }
+        }
+        await recoverSegments()
+        await indexTick()
+        try? await store.pruneEvents()
+        await reconcile(reason: "boot")
+    }
+
+    // MARK: - Desired state
+
+    /// Replaces the desired state (already validated and stored by the caller).
+    public func apply(_ state: DesiredState, reason: String) async {
+        desired = state
+        await reconcile(reason: reason)
+    }
+
+    public var desiredState: DesiredState { desired }
+
+    // MARK: - Reconciliation
+
+    /// One reconciliation pass (or, when one is running, one more after it).
+    public func reconcile(reason: String) async {
+        pendingReasons.append(reason)
+        guard !reconciling else { return }
+        reconciling = true
+        defer { reconciling = false }
+        while !pendingReasons.isEmpty {
+            let reasons = pendingReasons
+            pendingReasons.removeAll()
+            await reconcileOnce(reason: reasons.uniqued().joined(separator: ", "))
+        }
+    }
+
+    private func reconcileOnce(reason: String) async {
+        let specs = desiredWorkloads()
+        let running = await supervisor.running
+        let now = ContinuousClock.now
+        let holds = trackers.compactMapValues { $0.hold?.until }
+        let plan = Reconciler.plan(desired: specs.mapValues(\.fingerprint), running: running.mapValues(\.fingerprint),
+                                   holds: holds, now: now)
+        for action in plan.actions {
+            switch action {
+            case .stop(let key):
+                await stopWorkload(key, reason: "no longer desired")
+            case .restart(let key):
+                await stopWorkload(key, reason: "configuration changed")
+                trackers[key]?.reset()
+                await startWorkload(key, spec: specs[key]!)
+            case .start(let key):
+                await startWorkload(key, spec: specs[key]!)
+            case .wait, .keep:
+                break
+            }
+        }
+        logger.info("reconcile (\(reason)): \(plan.summary)")
+    }
+
+    /// What should run: one recorder per recording camera.
+    func desiredWorkloads() -> [WorkloadKey: ProcessSpec] {
+        var specs: [WorkloadKey: ProcessSpec] = [:]
+        for (id, camera) in desired.sortedCameras where camera.record {
+            specs[WorkloadKey(camera: id, role: .recorder)] =
+                RecorderCommand.spec(camera: id, spec: camera, policy: desired.recording, layout: layout,
+                                     tools: options.tools, encoder: RecorderCommand.encoder(for: camera))
+        }
+        return specs
+    }
+
+    private func startWorkload(_ key: WorkloadKey, spec: ProcessSpec) async {
+        do {
+            try prepareDirectories(for: key)
+            if key.role == .recorder {
+                // A fresh list for a fresh recorder; the previous one was read to the end.
+                try FileSystem.remove(layout.segmentList(key.camera))
+                indexers[key.camera] = SegmentIndexer(camera: key.camera, layout: layout)
+            }
+            let child = try await supervisor.start(key, spec: spec)
+            try await store.saveProcess(ProcessRow(key: key, identity: child.identity, fingerprint: child.fingerprint,
+                                                   startedAtMs: child.startedAtMs, logFile: child.logFile))
+            try await store.setCameraState(key.camera, .starting)
+            try await store.logEvent(.info, "started", camera: key.camera, "\(key.role.rawValue) started, pid \(child.identity.pid)")
+            logger.info("started", metadata: ["workload": "\(key)", "pid": "\(child.identity.pid)", "command": "\(spec.redactedCommandLine)"])
+        } catch {
+            let message = "cannot start \(key.role.rawValue): \(error)"
+            logger.error("\(message)", metadata: ["workload": "\(key)"])
+            let now = ContinuousClock.now
+            var tracker = tracker(key)
+            let hold = tracker.recordExit(startedAt: now, exitedAt: now, random: Double.random(in: 0..<1, using: &random))
+            trackers[key] = tracker
+            await holdWorkload(key, hold, error: message)
+        }
+    }
+
+    private func stopWorkload(_ key: WorkloadKey, reason: String) async {
+        await supervisor.stop(key, grace: options.stopGrace)
+        if key.role == .recorder { await finishRecorder(key.camera) }
+        try? await store.deleteProcess(key)
+        let state: CameraState = desired.cameras[key.camera] == nil ? .removed : .idle
+        try? await store.setCameraState(key.camera, state)
+        try? await store.logEvent(.info, "stopped", camera: key.camera, "\(key.role.rawValue) stopped: \(reason)")
+        logger.info("stopped", metadata: ["workload": "\(key)", "reason": "\(reason)"])
+    }
+
+    private func tracker(_ key: WorkloadKey) -> RestartTracker {
+        trackers[key] ?? RestartTracker(policy: options.restartPolicy)
+    }
+
+    private func holdWorkload(_ key: WorkloadKey, _ hold: RestartTracker.Hold, error: String) async {
+        let state: CameraState
+        switch hold {
+        case .backoff: state = .backoff
+        case .circuitOpen: state = .failed
+        }
+        try? await store.setCameraState(key.camera, state, lastError: .some(Redactor.redact(error)), countRestart: true)
+        wakeupContinuation.yield(hold.until)
+    }
+
+    // MARK: - Exits
+
+    /// A supervised process ended. A requested stop is bookkept by
+    /// `stopWorkload`; anything else is a failure: the segment is closed in
+    /// the index, the restart is held back (backoff or circuit breaker), and
+    /// the last lines of its log become the camera's error.
+    public func handle(_ exit: Supervisor.Exit) async {
+        guard !exit.requested else { return }
+        let key = exit.child.key
+        if key.role == .recorder { await finishRecorder(key.camera) }
+        try? await store.deleteProcess(key)
+        var tracker = tracker(key)
+        let hold = tracker.recordExit(startedAt: exit.child.startedAt, exitedAt: .now, random: Double.random(in: 0..<1, using: &random))
+        trackers[key] = tracker
+        let tail = exit.logTail.suffix(3).joined(separator: " | ")
+        let detail = "\(key.role.rawValue) exited (\(exit.status)) after \(exit.ranFor.formattedSeconds)" + (tail.isEmpty ? "" : ": \(tail)")
+        let retry: String
+        switch hold {
+        case .backoff(let until, let attempt): retry = "retry \(attempt) in \((until - .now).formattedSeconds)"
+        case .circuitOpen(let until): retry = "failing repeatedly: circuit open, next try in \((until - .now).formattedSeconds)"
+        }
+        logger.warning("\(detail); \(retry)", metadata: ["workload": "\(key)"])
+        try? await store.logEvent(.error, "exited", camera: key.camera, "\(detail); \(retry)")
+        await holdWorkload(key, hold, error: tail.isEmpty ? "\(exit.status)" : tail)
+        await reconcile(reason: "process exit")
+    }
+
+    /// Indexes what the recorder wrote up to its end, and closes in the index
+    /// a segment it could not close itself (killed, crashed).
+    private func finishRecorder(_ camera: CameraID) async {
+        await indexTick(only: camera)
+        indexers[camera] = nil
+        await recoverSegments(of: camera)
+    }
+
+    // MARK: - Index
+
+    /// Reads every recorder's new segments into the store.
+    public func indexTick() async {
+        for camera in indexers.keys.sorted() { await indexTick(only: camera) }
+    }
+
+    private func indexTick(only camera: CameraID) async {
+        guard var indexer = indexers[camera] else { return }
+        let events = indexer.poll(nowMs: WallClock.nowMilliseconds())
+        indexers[camera] = indexer
+        for event in events {
+            do {
+                switch event {
+                case .started(let file, let startMs):
+                    try await store.noteRecordingStarted(camera: camera, file: file, startMs: startMs)
+                    try await store.setCameraState(camera, .recording, lastError: .some(nil))
+                case .finished(let file, let startMs, let duration, let bytes):
+                    try await store.noteRecordingFinished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)
+                }
+            } catch {
+                logger.error("cannot index segment: \(error)", metadata: ["camera": "\(camera)"])
+            }
+        }
+    }
+
+    /// Closes, in the index, segments no recorder is writing: rows left as
+    /// `recording`, and files on disk the index never heard of (the agent or
+    /// the power went away). Durations come from ffprobe; empty files go.
+    func recoverSegments(of only: CameraID? = nil) async {
+        let active = Set(await supervisor.running.keys.filter { $0.role == .recorder }.map(\.camera))
+        var cameras = Set((try? FileSystem.list(layout.recordingsRoot)) ?? []).compactMap { try? CameraID($0) }
+        if let only { cameras = [only] }
+        for camera in cameras.sorted() where !active.contains(camera) {
+            let known = Dictionary(((try? await store.recordings(camera: camera)) ?? []).map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
+            for file in segmentFiles(of: camera) {
+                if let row = known[file], row.status == .complete { continue }
+                await closeSegment(camera: camera, file: file)
+            }
+            for row in known.values where row.status == .recording && !FileSystem.exists(row.file) {
+                try? await store.deleteRecordings(ids: [row.id])
+            }
+        }
+    }
+
+    private func closeSegment(camera: CameraID, file: String) async {
+        let name = FileSystem.basename(file)
+        guard let startMs = SegmentName.startMilliseconds(name) else { return }
+        let bytes = (try? FileSystem.fileSize(file)) ?? 0
+        if bytes == 0 {
+            try? FileSystem.remove(file)
+            if let row = try? await store.recording(file: file) { try? await store.deleteRecordings(ids: [row.id]) }
+            return
+        }
+        let duration = await MediaProbe.duration(of: file, tools: options.tools) ?? 0
+        try? await store.noteRecordingFinished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)
+        logger.info("closed an interrupted segment", metadata: ["camera": "\(camera)", "file": "\(file)", "duration": "\(duration)"])
+    }
+
+    private func segmentFiles(of camera: CameraID) -> [String] {
+        var files: [String] = []
+        for day in ((try? FileSystem.list(layout.recordings(camera))) ?? []).sorted() {
+            let dir = layout.day(camera, date: day)
+            for name in ((try? FileSystem.list(dir)) ?? []).sorted() where SegmentName.startMilliseconds(name) != nil {
+                files.append("\(dir)/\(name)")
+            }
+        }
+        return files
+    }
+
+    // MARK: - Housekeeping
+
+    /// The 30 s health tick: reconcile (a lost process is restarted even if
+    /// an exit went unnoticed), cap child logs, make tomorrow's directory.
+    public func healthTick() async {
+        await reconcile(reason: "health")
+        for (key, child) in await supervisor.running {
+            LogFile.enforceCap(child.logFile, maxBytes: options.logCapBytes)
+            if key.role == .recorder { try? prepareDirectories(for: key) }
+        }
+        if ContinuousClock.now - lastEventPrune > .seconds(3600) {
+            lastEventPrune = .now
+            try? await store.pruneEvents()
+        }
+    }
+
+    /// Deletes finished segments past retention or below the free-space
+    /// floor: files first, then their rows; the segment being written is
+    /// never a candidate.
+    public func enforceRetention() async {
+        guard let finished = try? await store.finishedRecordings(), !finished.isEmpty else { return }
+        let capacity: (total: Int64, available: Int64)
+        do {
+            try FileSystem.createDirectories(layout.recordingsRoot)
+            capacity = try FileSystem.capacity(of: layout.recordingsRoot)
+        } catch {
+            logger.error("retention: cannot read free space: \(error)")
+            return
+        }
+        let deletions = RetentionPlanner.plan(finished: finished, policy: desired.recording,
+                                              storage: .init(totalBytes: capacity.total, availableBytes: capacity.available),
+                                              nowMs: WallClock.nowMilliseconds())
+        guard !deletions.isEmpty else { return }
+        var removed: [Int64] = []
+        var bytes: Int64 = 0
+        var directories = Set<String>()
+        for deletion in deletions {
+            do {
+                try FileSystem.remove(deletion.segment.file)
+                removed.append(deletion.segment.id)
+                bytes += deletion.segment.bytes
+                directories.insert(FileSystem.parent(of: deletion.segment.file))
+            } catch {
+                logger.error("retention: cannot delete \(deletion.segment.file): \(error)")
+            }
+        }
+        try? await store.deleteRecordings(ids: removed)
+        let today = Timestamp.utcDate(milliseconds: WallClock.nowMilliseconds())
+        for dir in directories where FileSystem.basename(dir) < today { FileSystem.removeDirectoryIfEmpty(dir) }
+        let reasons = Set(deletions.map(\.reason.rawValue)).sorted().joined(separator: ", ")
+        let message = "deleted \(removed.count) segments (\(bytes) bytes) by \(reasons)"
+        logger.info("retention: \(message)")
+        try? await store.logEvent(.info, "retention", message)
+    }
+
+    /// Answers when the actor is responsive (for the systemd watchdog).
+    public func ping() {}
+
+    // MARK: - Shutdown
+
+    /// Stops every child (SIGTERM, then SIGKILL after the grace period),
+    /// indexes their last segments and records the agent as stopped.
+    public func shutdown() async {
+        let count = await supervisor.running.count
+        logger.info("shutting down: stopping \(count) processes")
+        await supervisor.stopAll(grace: options.stopGrace)
+        for camera in indexers.keys.sorted() { await finishRecorder(camera) }
+        for process in (try? await store.processes()) ?? [] {
+            try? await store.deleteProcess(process.key)
+            try? await store.setCameraState(process.key.camera, desired.cameras[process.key.camera] == nil ? .removed : .idle)
+        }
+        try? await store.logEvent(.info, "agent", "agent stopped")
+        try? await store.markAgentStopped()
+    }
+
+    private func prepareDirectories(for key: WorkloadKey) throws {
+        try FileSystem.createDirectories(layout.logsRoot, mode: 0o750)
+        guard key.role == .recorder else { return }
+        try FileSystem.createDirectories(layout.run(key.camera))
+        let now = WallClock.nowMilliseconds()
+        for offset: Int64 in [0, RetentionPlanner.millisecondsPerDay] {
+            try FileSystem.createDirectories(layout.day(key.camera, date: Timestamp.utcDate(milliseconds: now + offset)))
+        }
+    }
+}
+
+extension Array where Element: Hashable {
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}
+
+extension Duration {
+    /// `1.5 s`, for log messages.
+    var formattedSeconds: String {
+        let ms = components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+        return "\(ms / 1000).\(String(ms % 1000 / 100)) s"
+    }
+}

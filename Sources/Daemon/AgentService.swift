@@ -1,0 +1,85 @@
+import Logging
+import ServiceLifecycle
+import Store
+import Supervisor
+
+/// The daemon as a `Service`: boots the agent, then runs its loops in one
+/// task group (exit watching, backoff wake-ups, indexing, health, retention,
+/// watchdog) until graceful shutdown, when it stops every child and closes
+/// the last segments before returning.
+public struct AgentService: Service {
+    let agent: Agent
+    let supervisor: Supervisor
+    let store: Store
+    let notifier: SystemdNotifier?
+    let logger: Logger
+
+    public init(agent: Agent, supervisor: Supervisor, store: Store, notifier: SystemdNotifier?, logger: Logger) {
+        self.agent = agent
+        self.supervisor = supervisor
+        self.store = store
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let agent = agent, supervisor = supervisor, options = agent.options
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await supervisor.run() }
+            group.addTask {
+                for await exit in supervisor.exits { await agent.handle(exit) }
+            }
+            do {
+                try await agent.boot()
+            } catch {
+                logger.critical("boot failed: \(error)")
+                await agent.shutdown()
+                throw error
+            }
+            notifier?.notify("READY=1\nSTATUS=recording")
+            logger.info("agent ready")
+
+            group.addTask {
+                await withDiscardingTaskGroup { sleepers in
+                    for await instant in agent.wakeups {
+                        sleepers.addTask {
+                            guard (try? await Task.sleep(until: instant + .milliseconds(10), clock: .continuous)) != nil else { return }
+                            await agent.reconcile(reason: "backoff elapsed")
+                        }
+                    }
+                }
+            }
+            group.addTask { await every(options.indexInterval) { await agent.indexTick() } }
+            group.addTask { await every(options.healthInterval) { await agent.healthTick() } }
+            group.addTask {
+                await agent.enforceRetention()
+                await every(options.retentionInterval) { await agent.enforceRetention() }
+            }
+            if let notifier, let interval = notifier.watchdogInterval {
+                group.addTask {
+                    await every(interval) {
+                        await agent.ping()
+                        notifier.notify("WATCHDOG=1")
+                    }
+                }
+            }
+
+            // Runs until SIGTERM / SIGINT (or the task is cancelled).
+            try? await gracefulShutdown()
+            notifier?.notify("STOPPING=1")
+            await agent.shutdown()
+            group.cancelAll()
+        }
+        await supervisor.shutdown()
+        await store.close()
+        logger.info("agent stopped")
+    }
+}
+
+/// Calls `body` every `interval` until the task is cancelled.
+func every(_ interval: Duration, _ body: @Sendable () async -> Void) async {
+    while true {
+        do { try await Task.sleep(for: interval) } catch { return }
+        await body()
+    }
+}

@@ -1,0 +1,42 @@
+import CamgateCore
+import Platform
+
+/// The agent's configuration file: JSON in the desired-state shape of the
+/// cloud protocol (`revision`, `cameras`, `recording`). In standalone mode it
+/// *is* the desired state.
+public struct ConfigFile: Sendable {
+    public static let defaultPath = "/etc/camgate/config.json"
+    public static let sizeLimit = 1 << 20
+
+    public var path: String
+    public var desired: DesiredState
+
+    /// Reads and validates the file. Every problem is a `ConfigurationError`
+    /// naming the field; nothing else is touched.
+    public static func load(_ path: String) throws(ConfigurationError) -> ConfigFile {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.read(path, limit: sizeLimit + 1)
+        } catch {
+            throw ConfigurationError(field: "", reason: "cannot read \(path): \(error.message)")
+        }
+        guard bytes.count <= sizeLimit else {
+            throw ConfigurationError(field: "", reason: "\(path) is larger than \(sizeLimit) bytes")
+        }
+        let json = try JSONValue.parse(bytes)
+        return ConfigFile(path: path, desired: try DesiredState(json: json, strict: true))
+    }
+}
+
+/// The embedded default for a first run: one synthetic test camera,
+/// recording 10-second segments, kept for a day. No camera, network or
+/// cloud needed.
+public enum DemoConfiguration {
+    public static var desired: DesiredState {
+        let camera = try! CameraID("demo")
+        let pattern = try! TestPattern(pattern: "testsrc2", size: Resolution(width: 640, height: 360), fps: 15)
+        return DesiredState(revision: 0,
+                            cameras: [camera: CameraSpec(source: .test(pattern), record: true, view: false)],
+                            recording: RecordingPolicy(segmentSeconds: 10, retainDays: 1, minFreePercent: 5))
+    }
+}

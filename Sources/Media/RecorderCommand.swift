@@ -1,0 +1,118 @@
+import CamgateCore
+
+/// How a recorder treats the video it reads.
+public enum VideoEncoder: Hashable, Sendable {
+    /// Keep the source's encoded packets (an H.264 network camera).
+    case copy
+    /// libx264 on the CPU.
+    case software
+}
+
+/// Builds the recorder's ffmpeg command line: one process that reads the
+/// source once and writes
+///
+/// 1. MPEG-TS segments of `segment_seconds`, cut by ffmpeg's segment muxer at
+///    the first keyframe after each wall-clock boundary (so no restart at a
+///    rotation and no lost frame: timestamps run on across segments), with
+///    a CSV list of finished segments for the index;
+/// 2. `latest.jpg`, about once a second, written atomically (temp + rename).
+///
+/// MPEG-TS is chosen over MP4 because a TS file is playable up to its last
+/// packet after a power cut: there is no index (moov) to write at the end.
+public enum RecorderCommand {
+    /// GOP of one second: rotation lands within a second of its boundary.
+    public static func gop(fps: Int) -> Int { max(1, fps) }
+
+    public static func spec(camera: CameraID, spec: CameraSpec, policy: RecordingPolicy, layout: DataLayout,
+                            tools: FFmpegTools, encoder: VideoEncoder) -> ProcessSpec {
+        ProcessSpec(executable: tools.ffmpeg,
+                    arguments: arguments(camera: camera, spec: spec, policy: policy, layout: layout, encoder: encoder),
+                    environment: FFmpegTools.environment,
+                    logFile: layout.log(camera, role: .recorder))
+    }
+
+    public static func arguments(camera: CameraID, spec: CameraSpec, policy: RecordingPolicy, layout: DataLayout, encoder: VideoEncoder) -> [String] {
+        var args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning"]
+        args += input(spec.source, video: spec.video, keyframesOnlyForDecoding: encoder == .copy)
+
+        // Output 1: the recording.
+        args += ["-map", "0:v:0", "-an"]
+        args += video(encoder: encoder, settings: spec.video, sourceFPS: sourceFPS(spec))
+        args += ["-f", "segment", "-segment_format", "mpegts",
+                 "-segment_time", String(policy.segmentSeconds), "-segment_atclocktime", "1",
+                 "-strftime", "1",
+                 "-segment_list", layout.segmentList(camera), "-segment_list_type", "csv",
+                 layout.segmentPattern(camera)]
+
+        // Output 2: latest.jpg for instant snapshots (full-range JPEG without
+        // the deprecated yuvj pixel formats, so the log stays quiet).
+        args += ["-map", "0:v:0", "-an", "-vf", "fps=1,scale=out_range=full", "-pix_fmt", "yuv420p", "-color_range", "pc",
+                 "-strict", "-1", "-c:v", "mjpeg", "-q:v", "5",
+                 "-f", "image2", "-update", "1", "-atomic_writing", "1", layout.latestSnapshot(camera)]
+        return args
+    }
+
+    /// Input options for a source. `-re` paces the synthetic camera at real
+    /// time (lavfi otherwise produces frames as fast as the CPU allows).
+    public static func input(_ source: CameraSource, video: VideoSettings, keyframesOnlyForDecoding: Bool) -> [String] {
+        switch source {
+        case .test(let p):
+            return ["-re", "-f", "lavfi", "-i", "\(p.pattern)=size=\(p.size):rate=\(p.fps)"]
+        case .rtsp(let url):
+            // TCP: no lost packets on a busy network. The 10 s socket timeout
+            // turns a vanished camera into an exit (the segment is closed and
+            // the supervisor reconnects) instead of a silent hang.
+            var args = ["-rtsp_transport", "tcp", "-timeout", "10000000"]
+            // When packets are copied, only latest.jpg decodes: keyframes are enough.
+            if keyframesOnlyForDecoding { args += ["-skip_frame", "nokey"] }
+            return args + ["-i", url]
+        case .v4l2(let device):
+            var args = ["-f", "v4l2"]
+            if let size = video.size { args += ["-video_size", size.description] }
+            if let fps = video.fps { args += ["-framerate", String(fps)] }
+            return args + ["-i", device]
+        }
+    }
+
+    /// Video codec options for the recording output.
+    public static func video(encoder: VideoEncoder, settings: VideoSettings, sourceFPS: Int?) -> [String] {
+        switch encoder {
+        case .copy:
+            return ["-c:v", "copy"]
+        case .software:
+            let fps = settings.fps ?? sourceFPS ?? 15
+            var filters: [String] = []
+            if let size = settings.size { filters.append("scale=\(size.width):\(size.height)") }
+            if let wanted = settings.fps, wanted != sourceFPS { filters.append("fps=\(wanted)") }
+            var args: [String] = []
+            if !filters.isEmpty { args += ["-vf", filters.joined(separator: ",")] }
+            let gop = String(gop(fps: fps))
+            args += ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "high", "-pix_fmt", "yuv420p",
+                     "-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-bf", "0"]
+            args += rateControl(settings.bitrateKbps)
+            return args
+        }
+    }
+
+    /// Capped bitrate when one is set; constant quality otherwise.
+    static func rateControl(_ kbps: Int?) -> [String] {
+        guard let kbps else { return ["-crf", "23"] }
+        return ["-b:v", "\(kbps)k", "-maxrate", "\(kbps)k", "-bufsize", "\(kbps * 2)k"]
+    }
+
+    static func sourceFPS(_ spec: CameraSpec) -> Int? {
+        if case .test(let p) = spec.source { return p.fps }
+        return spec.video.fps
+    }
+
+    /// The encoder a camera records with, before hardware encoders are
+    /// probed: H.264 network cameras are copied, everything else is encoded
+    /// in software.
+    public static func encoder(for spec: CameraSpec) -> VideoEncoder {
+        switch (spec.video.encoder, spec.source) {
+        case (.copy, _): .copy
+        case (.auto, .rtsp): .copy
+        default: .software
+        }
+    }
+}

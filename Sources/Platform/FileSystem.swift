@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// File-system operations the agent needs, without Foundation.
+public enum FileSystem {
+    /// Reads a whole file (at most `limit` bytes).
+    public static func read(_ path: String, limit: Int = 64 << 20) throws(SystemError) -> [UInt8] {
+        let fd = try syscall("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while out.count < limit {
+            let n = try syscall("read", path) { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<min(n, limit - out.count)])
+        }
+        return out
+    }
+
+    public static func readText(_ path: String, limit: Int = 64 << 20) throws(SystemError) -> String {
+        String(decoding: try read(path, limit: limit), as: UTF8.self)
+    }
+
+    /// Reads bytes `offset..<EOF` (at most `limit`), for tailing a file that grows.
+    public static func read(_ path: String, from offset: Int64, limit: Int) throws(SystemError) -> [UInt8] {
+        let fd = try syscall("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: limit)
+        var filled = 0
+        while filled < limit {
+            let n = try syscall("pread", path) {
+                out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, limit - filled, off_t(offset) + off_t(filled)) }
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        return Array(out[0..<filled])
+    }
+
+    /// The last `bytes` bytes of a file (for the tail of a log).
+    public static func tail(_ path: String, bytes: Int) throws(SystemError) -> [UInt8] {
+        guard let size = try? fileSize(path) else { return [] }
+        return try read(path, from: max(0, size - Int64(bytes)), limit: bytes)
+    }
+
+    /// Writes a file atomically: temp file in the same directory, fsync,
+    /// rename, fsync of the directory. Readers see the old or the new file,
+    /// never half of one, even after a power cut.
+    public static func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>, mode: mode_t = 0o644) throws(SystemError) {
+        let temp = "\(path).tmp-\(getpid())"
+        let fd = try syscall("open", temp) { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        do {
+            let data = Array(bytes)
+            var written = 0
+            while written < data.count {
+                let n = try syscall("write", temp) { data.withUnsafeBytes { write(fd, $0.baseAddress! + written, data.count - written) } }
+                written += n
+            }
+            _ = try syscall("fchmod", temp) { fchmod(fd, mode) }
+            _ = try syscall("fsync", temp) { fsync(fd) }
+            close(fd)
+            _ = try syscall("rename", path) { rename(temp, path) }
+        } catch {
+            close(fd)
+            unlink(temp)
+            throw error
+        }
+        syncDirectory(of: path)
+    }
+
+    public static func syncDirectory(of path: String) {
+        let dir = parent(of: path)
+        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    /// `mkdir -p`.
+    public static func createDirectories(_ path: String, mode: mode_t = 0o755) throws(SystemError) {
+        if isDirectory(path) { return }
+        let up = parent(of: path)
+        if up != path, !up.isEmpty { try createDirectories(up, mode: mode) }
+        if mkdir(path, mode) != 0 {
+            let code = errno
+            if code == EEXIST, isDirectory(path) { return }
+            throw SystemError(call: "mkdir", errno: code, subject: path)
+        }
+    }
+
+    /// Entry names in a directory (without "." and "..").
+    public static func list(_ path: String) throws(SystemError) -> [String] {
+        guard let dir = opendir(path) else { throw SystemError(call: "opendir", errno: errno, subject: path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    public static func fileSize(_ path: String) throws(SystemError) -> Int64 {
+        var st = stat()
+        _ = try syscall("stat", path) { stat(path, &st) }
+        return Int64(st.st_size)
+    }
+
+    /// Modification time in milliseconds since the epoch.
+    public static func modificationTime(_ path: String) throws(SystemError) -> Int64 {
+        var st = stat()
+        _ = try syscall("stat", path) { stat(path, &st) }
+        return Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Deletes a file; a file that is already gone is not an error.
+    public static func remove(_ path: String) throws(SystemError) {
+        if unlink(path) != 0, errno != ENOENT { throw SystemError(call: "unlink", errno: errno, subject: path) }
+    }
+
+    /// Removes a directory only when it is empty; says whether it did.
+    @discardableResult
+    public static func removeDirectoryIfEmpty(_ path: String) -> Bool { rmdir(path) == 0 }
+
+    /// Checks that the agent can create files in `path`.
+    public static func checkWritable(_ path: String) throws(SystemError) {
+        let probe = "\(path)/.camgate-write-test-\(getpid())"
+        let fd = try syscall("open", probe) { open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
+        close(fd)
+        unlink(probe)
+    }
+
+    /// Size and free space of the file system holding `path`; `available`
+    /// is what an unprivileged writer can use (f_bavail).
+    public static func capacity(of path: String) throws(SystemError) -> (total: Int64, available: Int64) {
+        var vfs = statvfs()
+        _ = try syscall("statvfs", path) { statvfs(path, &vfs) }
+        let unit = Int64(vfs.f_frsize)
+        return (Int64(vfs.f_blocks) * unit, Int64(vfs.f_bavail) * unit)
+    }
+
+    public static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    public static func basename(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    /// An absolute form of `path` (relative to the working directory).
+    public static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return normalized(path) }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let cwd = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return normalized(cwd + "/" + path)
+    }
+
+    /// Removes `.` components, `..` with their parent, and repeated slashes.
+    public static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { _ = parts.popLast(); continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}

@@ -1,0 +1,93 @@
+import CamgateCore
+
+/// The database schema as named migrations, applied in order, each in its
+/// own transaction, recorded in `schema_migrations`. Invariants live in the
+/// schema (checks, foreign keys, uniqueness): trust SQLite more than
+/// ourselves.
+enum Schema {
+    struct Migration {
+        var name: String
+        var sql: String
+    }
+
+    static let migrations: [Migration] = [
+        Migration(name: "0001_initial", sql: """
+        CREATE TABLE desired_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            revision INTEGER NOT NULL CHECK (revision >= 0),
+            document TEXT NOT NULL,
+            origin TEXT NOT NULL CHECK (origin IN ('config', 'cloud', 'local', 'demo')),
+            stored_at INTEGER NOT NULL
+        );
+        CREATE TABLE cameras (
+            id TEXT PRIMARY KEY,
+            source_kind TEXT NOT NULL,
+            source TEXT NOT NULL,
+            record INTEGER NOT NULL CHECK (record IN (0, 1)),
+            view INTEGER NOT NULL CHECK (view IN (0, 1)),
+            state TEXT NOT NULL CHECK (state IN ('idle', 'starting', 'recording', 'backoff', 'failed', 'offline', 'removed')),
+            state_since INTEGER NOT NULL,
+            last_error TEXT,
+            restarts INTEGER NOT NULL DEFAULT 0 CHECK (restarts >= 0)
+        );
+        CREATE TABLE processes (
+            role TEXT NOT NULL CHECK (role IN ('recorder', 'restream')),
+            camera TEXT NOT NULL REFERENCES cameras(id),
+            boot_id TEXT NOT NULL,
+            pid INTEGER NOT NULL CHECK (pid > 0),
+            start_time INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            log_file TEXT NOT NULL,
+            PRIMARY KEY (role, camera)
+        );
+        CREATE TABLE recordings (
+            id INTEGER PRIMARY KEY,
+            camera TEXT NOT NULL REFERENCES cameras(id),
+            file TEXT NOT NULL UNIQUE,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER,
+            duration REAL,
+            bytes INTEGER NOT NULL DEFAULT 0 CHECK (bytes >= 0),
+            status TEXT NOT NULL CHECK (status IN ('recording', 'complete')),
+            CHECK (status = 'recording' OR (end_ms IS NOT NULL AND duration IS NOT NULL))
+        );
+        CREATE INDEX recordings_camera_start ON recordings(camera, start_ms);
+        CREATE INDEX recordings_status_start ON recordings(status, start_ms);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            camera TEXT,
+            level TEXT NOT NULL CHECK (level IN ('info', 'warning', 'error')),
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL
+        );
+        CREATE INDEX events_at ON events(at);
+        CREATE TABLE agent (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            boot_id TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            start_time INTEGER NOT NULL,
+            started_at INTEGER NOT NULL,
+            version TEXT NOT NULL,
+            stopped_at INTEGER
+        );
+        """),
+    ]
+
+    /// Applies the migrations `connection` has not seen yet; returns their names.
+    static func migrate(_ connection: SQLiteConnection) throws(SQLiteError) -> [String] {
+        try connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
+        let applied = Set(try connection.query("SELECT name FROM schema_migrations").compactMap { $0.text(0) })
+        var newlyApplied: [String] = []
+        for migration in migrations where !applied.contains(migration.name) {
+            try connection.transaction { () throws(SQLiteError) in
+                try connection.execute(migration.sql)
+                try connection.query("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                                     [.text(migration.name), .integer(WallClock.nowMilliseconds())])
+            }
+            newlyApplied.append(migration.name)
+        }
+        return newlyApplied
+    }
+}

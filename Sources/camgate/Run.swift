@@ -1,0 +1,144 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import CamgateCore
+import Daemon
+import Logging
+import Media
+import Platform
+import ServiceLifecycle
+import Store
+import Supervisor
+
+/// `camgate run`: the daemon.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the agent: restore the stored desired state, record, and keep running until SIGTERM.",
+        discussion: """
+        Exit codes: 0 after a clean shutdown, 1 when the agent cannot run \
+        (data directory, database, ffmpeg), 2 when the configuration is invalid \
+        (nothing is touched then).
+        """
+    )
+
+    @Option(name: .long, help: "Configuration file: JSON desired state (cameras, recording). Default: \(ConfigFile.defaultPath) when it exists.")
+    var config: String?
+
+    @OptionGroup var data: DataDirectoryOptions
+
+    @Flag(name: .long, help: "Run the embedded demo: one synthetic test camera, 10 s segments, no cloud.")
+    var demo = false
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        if demo && config != nil { throw ValidationError("--demo and --config cannot be used together") }
+    }
+
+    func run() async throws {
+        // 1. Configuration first: an invalid file touches nothing.
+        var configFile: ConfigFile?
+        do {
+            if let config {
+                configFile = try ConfigFile.load(config)
+            } else if !demo, FileSystem.exists(ConfigFile.defaultPath) {
+                configFile = try ConfigFile.load(ConfigFile.defaultPath)
+            }
+        } catch {
+            throw fail("invalid configuration: \(error)", code: 2)
+        }
+
+        // 2. ffmpeg.
+        let tools: FFmpegTools
+        switch FFmpegTools.locate() {
+        case .success(let found): tools = found
+        case .failure(let missing): throw fail("\(missing)", code: 1)
+        }
+
+        // 3. The data directory: created if missing, must be writable, one agent at a time.
+        let layout = DataLayout(root: FileSystem.absolute(data.dataDir))
+        let lock: FileLock
+        do {
+            try FileSystem.createDirectories(layout.root, mode: 0o750)
+            try FileSystem.checkWritable(layout.root)
+        } catch {
+            throw fail("the data directory \(layout.root) is not usable: \(error)", code: 1)
+        }
+        do {
+            lock = try FileLock(path: layout.lockFile)
+        } catch {
+            throw fail("another camgate agent is using \(layout.root) (\(layout.lockFile) is locked)", code: 1)
+        }
+
+        // 4. The store (a corrupt file is moved aside, never deleted).
+        let store: Store
+        do {
+            store = try Store.open(directory: layout.root)
+        } catch {
+            throw fail("\(error)", code: 1)
+        }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "camgate")
+
+        // 5. Desired state: the config (standalone) or the demo, else what was stored.
+        let desired: DesiredState
+        do {
+            desired = try await resolveDesiredState(store: store, configFile: configFile, logger: logger)
+        } catch {
+            throw fail("cannot load the stored desired state: \(error)", code: 1)
+        }
+
+        let bootID: String
+        do {
+            bootID = try ProcFS.bootID()
+        } catch {
+            throw fail("cannot read the boot id: \(error)", code: 1)
+        }
+        let me = ProcFS.identity(pid: getpid(), bootID: bootID) ?? ProcessIdentity(bootID: bootID, pid: getpid(), startTime: 0)
+        try await store.registerAgent(me, version: CamgateCore.version)
+        try await store.logEvent(.info, "agent", "agent \(CamgateCore.version) started, pid \(me.pid), \(desired.cameras.count) cameras, revision \(desired.revision)")
+        logger.info("camgate \(CamgateCore.version) starting", metadata: ["data-dir": "\(layout.root)", "cameras": "\(desired.cameras.count)", "revision": "\(desired.revision)"])
+
+        let supervisor = Supervisor(bootID: bootID)
+        let agent = Agent(options: Agent.Options(layout: layout, tools: tools), store: store, supervisor: supervisor, desired: desired, logger: logger)
+        let service = AgentService(agent: agent, supervisor: supervisor, store: store,
+                                   notifier: SystemdNotifier(environment: SystemdNotifier.processEnvironment), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw fail("\(error)", code: 1)
+        }
+        withExtendedLifetime(lock) {}
+    }
+
+    private func resolveDesiredState(store: Store, configFile: ConfigFile?, logger: Logger) async throws -> DesiredState {
+        let stored = try await store.desiredState()
+        let (candidate, origin): (DesiredState?, DesiredOrigin) =
+            demo ? (DemoConfiguration.desired, .demo) : (configFile?.desired, .config)
+        if let candidate {
+            if stored?.state != candidate || stored?.origin != origin {
+                try await store.saveDesiredState(candidate, origin: origin)
+                logger.info("stored the desired state from the \(origin == .demo ? "embedded demo" : "config file")", metadata: ["revision": "\(candidate.revision)"])
+            }
+            return candidate
+        }
+        if let stored {
+            logger.info("restored the stored desired state", metadata: ["revision": "\(stored.state.revision)", "origin": "\(stored.origin.rawValue)"])
+            return stored.state
+        }
+        logger.warning("no configuration and no stored desired state: nothing to record yet")
+        return DesiredState()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import CamgateCore
+import Daemon
+import Media
+import Platform
+import Store
+
+/// `camgate status`.
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the agent, each camera's state, current segment and last error, and storage."
+    )
+
+    @OptionGroup var data: DataDirectoryOptions
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        let layout = DataLayout(root: FileSystem.absolute(data.dataDir))
+        let store: Store
+        do { store = try Store.openReadOnly(directory: layout.root) } catch { throw fail("\(error)", code: 1) }
+        let report = try await StatusReport.build(store: store, layout: layout)
+        print(json ? report.json.serialized() : report.text)
+    }
+}
+
+/// `camgate recordings`.
+struct Recordings: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List indexed recordings, oldest first."
+    )
+
+    @OptionGroup var data: DataDirectoryOptions
+
+    @Option(name: .long, help: "Only this camera.")
+    var camera: String?
+
+    @Flag(name: .long, help: "Print a JSON array of {camera, file, start, end, duration, bytes, status}.")
+    var json = false
+
+    func validate() throws {
+        if let camera, let problem = CameraID.problem(with: camera) { throw ValidationError(problem) }
+    }
+
+    func run() async throws {
+        let layout = DataLayout(root: FileSystem.absolute(data.dataDir))
+        let store: Store
+        do { store = try Store.openReadOnly(directory: layout.root) } catch { throw fail("\(error)", code: 1) }
+        let id = try camera.map { try CameraID($0) }
+        let report = RecordingsReport(rows: try await store.recordings(camera: id))
+        print(json ? report.json.serialized() : report.text)
+    }
+}

@@ -1,0 +1,101 @@
+import Testing
+@testable import CamgateCore
+
+@Suite struct BackoffTests {
+    @Test func doublesFromOneSecondAndCapsAtSixty() {
+        let backoff = Backoff(jitter: .proportional(0))
+        let caps = (0..<9).map { backoff.delay(attempt: $0, random: 0.5) }
+        #expect(caps == [1, 2, 4, 8, 16, 32, 60, 60, 60].map { Duration.seconds($0) })
+    }
+
+    @Test(arguments: [0.0, 0.25, 0.5, 0.999])
+    func proportionalJitterStaysWithinBounds(_ r: Double) {
+        let backoff = Backoff(jitter: .proportional(0.2))
+        for attempt in 0..<10 {
+            let d = backoff.delay(attempt: attempt, random: r)
+            #expect(d >= .seconds(1) && d <= .seconds(60))
+            let cap = backoff.cap(attempt: attempt)
+            #expect(d >= min(max(cap * 0.8, .seconds(1)), .seconds(60)) && d <= min(cap * 1.2, .seconds(60)))
+        }
+    }
+
+    @Test func fullJitterSpreadsBetweenInitialAndCap() {
+        let backoff = Backoff(jitter: .full)
+        #expect(backoff.delay(attempt: 10, random: 0) == .seconds(1))
+        #expect(backoff.delay(attempt: 10, random: 0.5) == .seconds(30))
+        #expect(backoff.delay(attempt: 3, random: 0.999) < .seconds(8))
+    }
+
+    @Test func hugeAttemptNumbersDoNotOverflow() {
+        #expect(Backoff().cap(attempt: Int.max) == .seconds(60))
+        #expect(Backoff().cap(attempt: -3) == .seconds(1))
+    }
+}
+
+@Suite struct RestartTrackerTests {
+    let t0 = ContinuousClock.now
+    let policy = RestartPolicy(backoff: Backoff(jitter: .proportional(0)))
+
+    @Test func backsOffExponentiallyWhenTheProcessExitsAtOnce() {
+        var tracker = RestartTracker(policy: RestartPolicy(backoff: Backoff(jitter: .proportional(0)), failureThreshold: 100))
+        var now = t0
+        var delays: [Duration] = []
+        for _ in 0..<4 {
+            let hold = tracker.recordExit(startedAt: now, exitedAt: now + .milliseconds(100), random: 0.5)
+            delays.append(hold.until - (now + .milliseconds(100)))
+            now = hold.until
+        }
+        #expect(delays == [.seconds(1), .seconds(2), .seconds(4), .seconds(8)])
+    }
+
+    @Test func opensTheCircuitAfterFiveFailuresInTwoMinutes() {
+        var tracker = RestartTracker(policy: policy)
+        var now = t0
+        for i in 1...4 {
+            let hold = tracker.recordExit(startedAt: now, exitedAt: now + .seconds(1), random: 0.5)
+            guard case .backoff(_, let attempt) = hold else { Issue.record("failure \(i) opened the circuit"); return }
+            #expect(attempt == i)
+            now = hold.until
+        }
+        let fifth = tracker.recordExit(startedAt: now, exitedAt: now + .seconds(1), random: 0.5)
+        #expect(fifth == .circuitOpen(until: now + .seconds(1) + .seconds(300)))
+        #expect(tracker.isCircuitOpen(at: now + .seconds(299)))
+        #expect(!tracker.isCircuitOpen(at: now + .seconds(302)))
+    }
+
+    @Test func failuresSpreadBeyondTheWindowDoNotOpenTheCircuit() {
+        var tracker = RestartTracker(policy: policy)
+        var now = t0
+        for _ in 0..<8 {
+            let hold = tracker.recordExit(startedAt: now, exitedAt: now + .seconds(10), random: 0.5)
+            if case .circuitOpen = hold { Issue.record("opened with failures 50 s apart"); return }
+            now = now + .seconds(50)
+        }
+    }
+
+    @Test func aFailedTrialAfterTheCooldownReopensTheCircuit() {
+        var tracker = RestartTracker(policy: policy)
+        var now = t0
+        for _ in 0..<5 { now = tracker.recordExit(startedAt: now, exitedAt: now + .seconds(1), random: 0.5).until }
+        // The trial start after 5 minutes fails at once: open again.
+        let trial = tracker.recordExit(startedAt: now, exitedAt: now + .seconds(1), random: 0.5)
+        #expect(trial == .circuitOpen(until: now + .seconds(301)))
+    }
+
+    @Test func aHealthyRunStartsBackoffOver() {
+        var tracker = RestartTracker(policy: policy)
+        var now = t0
+        for _ in 0..<3 { now = tracker.recordExit(startedAt: now, exitedAt: now + .seconds(1), random: 0.5).until }
+        #expect(tracker.consecutiveFailures == 3)
+        let hold = tracker.recordExit(startedAt: now, exitedAt: now + .seconds(600), random: 0.5)
+        #expect(hold == .backoff(until: now + .seconds(601), attempt: 1))
+        #expect(tracker.recentFailures.count == 1)
+    }
+
+    @Test func resetForgetsEverything() {
+        var tracker = RestartTracker(policy: policy)
+        for _ in 0..<5 { tracker.recordExit(startedAt: t0, exitedAt: t0, random: 0) }
+        tracker.reset()
+        #expect(tracker.hold == nil && tracker.consecutiveFailures == 0 && !tracker.halfOpen)
+    }
+}

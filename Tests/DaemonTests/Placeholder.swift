@@ -1,0 +1,1 @@
+// Daemon integration tests: see AgentTests.swift

@@ -1,0 +1,32 @@
+#!/usr/bin/python3
+"""A real RTSP camera for tests: GStreamer's RTSP server with a live
+H.264 test pattern (640x360, 15 fps, one keyframe a second).
+
+usage: rtsp_server.py PORT [MOUNT]
+Prints "ready" once it listens. Kill it to simulate a camera that vanishes.
+"""
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+port = sys.argv[1]
+mount = sys.argv[2] if len(sys.argv) > 2 else "/cam"
+Gst.init(None)
+server = GstRtspServer.RTSPServer()
+server.set_address("127.0.0.1")
+server.set_service(port)
+factory = GstRtspServer.RTSPMediaFactory()
+factory.set_launch(
+    "( videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=15/1 "
+    "! x264enc tune=zerolatency key-int-max=15 speed-preset=ultrafast ! rtph264pay name=pay0 pt=96 )"
+)
+factory.set_shared(True)
+server.get_mount_points().add_factory(mount, factory)
+if server.attach(None) == 0:
+    sys.exit("cannot listen on port " + port)
+print("ready", flush=True)
+GLib.MainLoop().run()

@@ -1,0 +1,92 @@
+import Testing
+import CamgateCore
+@testable import Media
+
+@Suite struct RecorderCommandTests {
+    static let layout = DataLayout(root: "/var/lib/camgate")
+    static let cam = try! CameraID("front")
+
+    @Test func testCameraIsPacedEncodedWithOneSecondGOPAndSegmented() throws {
+        let spec = CameraSpec(source: .test(try TestPattern(pattern: "smptebars", size: Resolution(width: 640, height: 360), fps: 10)), record: true)
+        let args = RecorderCommand.arguments(camera: Self.cam, spec: spec, policy: RecordingPolicy(segmentSeconds: 1800),
+                                             layout: Self.layout, encoder: .software)
+        #expect(args == [
+            "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning",
+            "-re", "-f", "lavfi", "-i", "smptebars=size=640x360:rate=10",
+            "-map", "0:v:0", "-an",
+            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "high", "-pix_fmt", "yuv420p",
+            "-g", "10", "-keyint_min", "10", "-sc_threshold", "0", "-bf", "0", "-crf", "23",
+            "-f", "segment", "-segment_format", "mpegts", "-segment_time", "1800", "-segment_atclocktime", "1", "-strftime", "1",
+            "-segment_list", "/var/lib/camgate/run/front/segments.csv", "-segment_list_type", "csv",
+            "/var/lib/camgate/recordings/front/%Y-%m-%d/%Y%m%dT%H%M%SZ.ts",
+            "-map", "0:v:0", "-an", "-vf", "fps=1,scale=out_range=full", "-pix_fmt", "yuv420p", "-color_range", "pc",
+            "-strict", "-1", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2", "-update", "1", "-atomic_writing", "1",
+            "/var/lib/camgate/run/front/latest.jpg",
+        ])
+    }
+
+    @Test func rtspCameraIsCopiedOverTCPAndDecodesOnlyKeyframesForTheSnapshot() {
+        let url = "rtsp://admin:pa$$ w;rd@192.0.2.10:554/stream1"
+        let spec = CameraSpec(source: .rtsp(url: url), record: true)
+        #expect(RecorderCommand.encoder(for: spec) == .copy)
+        let args = RecorderCommand.arguments(camera: Self.cam, spec: spec, policy: RecordingPolicy(), layout: Self.layout, encoder: .copy)
+        #expect(Array(args[5..<14]) == ["-rtsp_transport", "tcp", "-timeout", "10000000", "-skip_frame", "nokey", "-i", url, "-map"])
+        #expect(args.contains("copy"))
+        #expect(args.filter { $0 == url }.count == 1, "the URL is one argv element, untouched (no shell)")
+    }
+
+    @Test func rtspCameraThatMustBeTranscodedDecodesEveryFrame() {
+        let spec = CameraSpec(source: .rtsp(url: "rtsp://cam/s"), record: true, video: VideoSettings(size: Resolution(width: 1280, height: 720), fps: 10, encoder: .software, bitrateKbps: 1500))
+        #expect(RecorderCommand.encoder(for: spec) == .software)
+        let args = RecorderCommand.arguments(camera: Self.cam, spec: spec, policy: RecordingPolicy(), layout: Self.layout, encoder: .software)
+        #expect(!args.contains("-skip_frame"))
+        #expect(args.contains("-vf") && args.contains("scale=1280:720"))
+        #expect(args.joined(separator: " ").contains("-b:v 1500k -maxrate 1500k -bufsize 3000k"))
+        #expect(args.joined(separator: " ").contains("-g 10 -keyint_min 10"))
+    }
+
+    @Test func v4l2CameraAsksTheDriverForSizeAndRate() {
+        let spec = CameraSpec(source: .v4l2(device: "/dev/video0"), record: true, video: VideoSettings(size: Resolution(width: 1920, height: 1080), fps: 30))
+        let args = RecorderCommand.input(spec.source, video: spec.video, keyframesOnlyForDecoding: false)
+        #expect(args == ["-f", "v4l2", "-video_size", "1920x1080", "-framerate", "30", "-i", "/dev/video0"])
+    }
+
+    @Test func percentInTheDataDirectoryIsEscapedForStrftime() {
+        let layout = DataLayout(root: "/data/100%")
+        #expect(layout.segmentPattern(Self.cam) == "/data/100%%/recordings/front/%Y-%m-%d/%Y%m%dT%H%M%SZ.ts")
+    }
+}
+
+@Suite struct SegmentNameTests {
+    @Test func namesAreUTCStartTimes() {
+        let ms: Int64 = 1_795_343_400_000 // 2026-11-22T10:30:00Z
+        #expect(SegmentName.name(startMilliseconds: ms + 999) == "20261122T103000Z.ts")
+        #expect(SegmentName.startMilliseconds("20261122T103000Z.ts") == ms)
+        #expect(DataLayout(root: "/d").segmentPath(try! CameraID("c"), name: "20261122T103000Z.ts") == "/d/recordings/c/2026-11-22/20261122T103000Z.ts")
+    }
+
+    @Test(arguments: ["", "latest.jpg", "20261122T103000Z.mp4", "20261122X103000Z.ts", "2026112aT103000Z.ts", "20261122T103000Z.ts.tmp", "../../etc.ts"])
+    func rejectsOtherFiles(_ name: String) {
+        #expect(SegmentName.startMilliseconds(name) == nil)
+    }
+}
+
+@Suite struct SegmentListParserTests {
+    static let text = "20261122T103000Z.ts,0.000000,4.000000\n20261122T103004Z.ts,4.000000,8.000000\r\n\"odd,name.ts\",8.0,9.5\nbroken line\n20261122T103009Z.ts,9.5,"
+
+    @Test func parsesCompleteLinesAndWaitsForTheRest() {
+        var parser = SegmentListParser()
+        let entries = parser.feed(Array(Self.text.utf8))
+        #expect(entries.map(\.name) == ["20261122T103000Z.ts", "20261122T103004Z.ts", "odd,name.ts"])
+        #expect(entries.map(\.duration) == [4, 4, 1.5])
+        #expect(parser.feed(Array("11.0\n".utf8)) == [.init(name: "20261122T103009Z.ts", start: 9.5, end: 11.0)])
+    }
+
+    @Test func givesTheSameEntriesFedOneByteAtATime() {
+        var whole = SegmentListParser(), bytewise = SegmentListParser()
+        let expected = whole.feed(Array(Self.text.utf8))
+        var got: [SegmentListParser.Entry] = []
+        for byte in Self.text.utf8 { got += bytewise.feed([byte]) }
+        #expect(got == expected)
+    }
+}

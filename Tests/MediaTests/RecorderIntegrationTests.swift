@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import CamgateCore
+@testable import Media
+import Platform
+import TestSupport
+
+/// The recorder command line run by real ffmpeg: segments rotate without a
+/// restart and without losing a frame, and the indexer follows them.
+@Suite(.serialized) struct RecorderIntegrationTests {
+    let dir = TemporaryDirectory("recorder")
+
+    @Test func rotatesWithoutGapsAndTheIndexerFollows() async throws {
+        let tools = try FFmpegTools.locate().get()
+        let layout = DataLayout(root: dir.path)
+        let cam = try CameraID("cam")
+        let spec = CameraSpec(source: .test(try TestPattern(size: Resolution(width: 320, height: 180), fps: 15)), record: true)
+        let now = WallClock.nowMilliseconds()
+        for offset: Int64 in [0, 86_400_000] {
+            try FileSystem.createDirectories(layout.day(cam, date: Timestamp.utcDate(milliseconds: now + offset)))
+        }
+        try FileSystem.createDirectories(layout.run(cam))
+        let args = RecorderCommand.arguments(camera: cam, spec: spec, policy: RecordingPolicy(segmentSeconds: 2), layout: layout, encoder: .software)
+
+        let ffmpeg = try ChildProcess(tools.ffmpeg, args, logPath: dir.file("ffmpeg.log"), environment: FFmpegTools.environment)
+
+        var indexer = SegmentIndexer(camera: cam, layout: layout)
+        var events: [SegmentEvent] = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            events += indexer.poll(nowMs: WallClock.nowMilliseconds())
+            if events.filter({ if case .finished = $0 { true } else { false } }).count >= 4 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        ffmpeg.signal(SIGTERM)
+        // ffmpeg finishes its outputs on SIGTERM and exits with 255 ("received signal 15").
+        #expect(await ffmpeg.waitForExit(timeout: .seconds(10)) == 255, "ffmpeg ends cleanly on SIGTERM: \(ffmpeg.log)")
+        events += indexer.poll(nowMs: WallClock.nowMilliseconds())
+
+        let finished = events.compactMap { e -> (String, Int64, Double, Int64)? in
+            if case .finished(let f, let s, let d, let b) = e { (f, s, d, b) } else { nil }
+        }
+        let started = events.compactMap { e -> String? in if case .started(let f, _) = e { f } else { nil } }
+        #expect(finished.count >= 5, "\(events)")
+        #expect(Set(started).isSubset(of: Set(finished.map(\.0))), "every started segment was finished")
+        for (file, _, duration, bytes) in finished {
+            let size = try FileSystem.fileSize(file)
+            #expect(bytes > 0 && bytes == size)
+            #expect(duration > 0 && duration <= 2.1, "\(file): \(duration)")
+            #expect(try Probe.isPlayable(file))
+        }
+        // No lost frames: each segment starts where the previous one ended.
+        let timings = try finished.map { try #require(try Probe.videoTiming($0.0)) }
+        for (previous, next) in zip(timings, timings.dropFirst()) {
+            #expect(abs(next.start - previous.end) <= 1.0 / 15 + 0.001, "gap \(next.start - previous.end) s")
+        }
+        #expect(FileSystem.exists(layout.latestSnapshot(cam)))
+        let jpeg = try FileSystem.read(layout.latestSnapshot(cam), limit: 4)
+        #expect(jpeg.prefix(2) == [0xFF, 0xD8], "latest.jpg is a JPEG")
+    }
+}
