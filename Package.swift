@@ -49,6 +49,10 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "CamgateCore", "TestSupport"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Platform", "CamgateCore", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Platform", "CamgateCore", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Store", "Media", "Supervisor", "Platform", "CamgateCore", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: [
+            "Daemon", "Store", "Media", "Supervisor", "Platform", "CamgateCore", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
     ]
 )

@@ -200,6 +200,21 @@ public actor Agent {
         wakeupContinuation.yield(hold.until)
     }
 
+    /// Forgets a camera's failures (backoff, open circuit) and reconciles:
+    /// what is held back starts now.
+    public func resetRestarts(for camera: CameraID) async {
+        for key in trackers.keys where key.camera == camera { trackers[key]?.reset() }
+        await reconcile(reason: "restart requested for \(camera)")
+    }
+
+    /// Restarts a camera's processes now (the `restart_camera` command).
+    public func restartCamera(_ camera: CameraID) async {
+        for key in await supervisor.running.keys where key.camera == camera {
+            await stopWorkload(key, reason: "restart requested")
+        }
+        await resetRestarts(for: camera)
+    }
+
     // MARK: - Exits
 
     /// A supervised process ended. A requested stop is bookkept by

@@ -32,7 +32,9 @@ public enum RecorderCommand {
     }
 
     public static func arguments(camera: CameraID, spec: CameraSpec, policy: RecordingPolicy, layout: DataLayout, encoder: VideoEncoder) -> [String] {
-        var args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning"]
+        // -y: latest.jpg (and a segment name reused within the same second
+        // after a restart) already exist; without it ffmpeg refuses to start.
+        var args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning", "-y"]
         args += input(spec.source, video: spec.video, keyframesOnlyForDecoding: encoder == .copy)
 
         // Output 1: the recording.
@@ -61,8 +63,12 @@ public enum RecorderCommand {
         case .rtsp(let url):
             // TCP: no lost packets on a busy network. The 10 s socket timeout
             // turns a vanished camera into an exit (the segment is closed and
-            // the supervisor reconnects) instead of a silent hang.
-            var args = ["-rtsp_transport", "tcp", "-timeout", "10000000"]
+            // the supervisor reconnects) instead of a silent hang. RTP gives
+            // no DTS: packets are stamped with their arrival time and
+            // generated PTS (as Frigate does), which keeps the copied stream
+            // monotonic across the camera's own timestamp resets.
+            var args = ["-rtsp_transport", "tcp", "-timeout", "10000000",
+                        "-fflags", "+genpts+discardcorrupt", "-use_wallclock_as_timestamps", "1"]
             // When packets are copied, only latest.jpg decodes: keyframes are enough.
             if keyframesOnlyForDecoding { args += ["-skip_frame", "nokey"] }
             return args + ["-i", url]

@@ -85,7 +85,10 @@ public enum FileSystem {
         if up != path, !up.isEmpty { try createDirectories(up, mode: mode) }
         if mkdir(path, mode) != 0 {
             let code = errno
-            if code == EEXIST, isDirectory(path) { return }
+            if code == EEXIST {
+                if isDirectory(path) { return }
+                throw SystemError(call: "mkdir", errno: ENOTDIR, subject: path)
+            }
             throw SystemError(call: "mkdir", errno: code, subject: path)
         }
     }

@@ -11,7 +11,7 @@ import CamgateCore
         let args = RecorderCommand.arguments(camera: Self.cam, spec: spec, policy: RecordingPolicy(segmentSeconds: 1800),
                                              layout: Self.layout, encoder: .software)
         #expect(args == [
-            "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning",
+            "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning", "-y",
             "-re", "-f", "lavfi", "-i", "smptebars=size=640x360:rate=10",
             "-map", "0:v:0", "-an",
             "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "high", "-pix_fmt", "yuv420p",
@@ -30,7 +30,8 @@ import CamgateCore
         let spec = CameraSpec(source: .rtsp(url: url), record: true)
         #expect(RecorderCommand.encoder(for: spec) == .copy)
         let args = RecorderCommand.arguments(camera: Self.cam, spec: spec, policy: RecordingPolicy(), layout: Self.layout, encoder: .copy)
-        #expect(Array(args[5..<14]) == ["-rtsp_transport", "tcp", "-timeout", "10000000", "-skip_frame", "nokey", "-i", url, "-map"])
+        #expect(Array(args[6..<19]) == ["-rtsp_transport", "tcp", "-timeout", "10000000", "-fflags", "+genpts+discardcorrupt",
+                                        "-use_wallclock_as_timestamps", "1", "-skip_frame", "nokey", "-i", url, "-map"])
         #expect(args.contains("copy"))
         #expect(args.filter { $0 == url }.count == 1, "the URL is one argv element, untouched (no shell)")
     }

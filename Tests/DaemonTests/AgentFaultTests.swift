@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import CamgateCore
+@testable import Daemon
+import Media
+import Platform
+import Store
+import TestSupport
+
+/// Faults with real processes: a crash loop, a camera that vanishes, a disk
+/// that fills up, old recordings.
+@Suite(.serialized) struct AgentFaultTests {
+    let dir = TemporaryDirectory("agent-faults")
+    let fastPolicy = RestartPolicy(backoff: Backoff(initial: .milliseconds(100), maximum: .milliseconds(400)),
+                                   failureThreshold: 4, failureWindow: .seconds(30), cooldown: .seconds(3600), healthyRun: .seconds(30))
+
+    func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    @Test func crashLoopBacksOffThenOpensTheCircuitWithoutSpinning() async throws {
+        let cam = try CameraID("broken")
+        // Nothing listens on this port: ffmpeg exits at once.
+        let desired = DesiredState(cameras: [cam: CameraSpec(source: .rtsp(url: "rtsp://127.0.0.1:\(freePort())/none"), record: true)])
+        let cpuBefore = cpuSeconds()
+        let harness = try await AgentHarness(dataDirectory: dir.file("data"), desired: desired, policy: fastPolicy)
+        let failed = try await waitUntil(timeout: .seconds(30)) { try await harness.camera("broken")?.state == .failed }
+        let row = try #require(try await harness.camera("broken"))
+        #expect(failed, "state: \(row.state)")
+        #expect(row.restarts == 4, "4 failures open the circuit")
+        #expect(row.lastError?.contains("Connection refused") == true, "the tail of ffmpeg's stderr: \(row.lastError ?? "nil")")
+        // Parked: no further attempts while the circuit is open.
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await harness.camera("broken")?.restarts == 4)
+        #expect(await harness.supervisor.running.isEmpty)
+        #expect(cpuSeconds() - cpuBefore < 2.0, "the agent does not spin: \(cpuSeconds() - cpuBefore) s CPU")
+        let events = try await harness.store.events(limit: 20, camera: cam).map(\.message)
+        #expect(events.contains { $0.contains("circuit open") }, "\(events)")
+        try await harness.stop()
+    }
+
+    @Test func cameraThatVanishesClosesItsSegmentAndIsReconnected() async throws {
+        let port = freePort()
+        var server: RTSPTestServer? = try await RTSPTestServer(port: port, logDirectory: dir.path)
+        let cam = try CameraID("gate")
+        let desired = DesiredState(cameras: [cam: CameraSpec(source: .rtsp(url: "rtsp://127.0.0.1:\(port)/cam"), record: true)],
+                                   recording: RecordingPolicy(segmentSeconds: 2, retainDays: 1, minFreePercent: 0))
+        let harness = try await AgentHarness(dataDirectory: dir.file("data"), desired: desired, policy: fastPolicy)
+        #expect(try await waitUntil(timeout: .seconds(30)) {
+            try await harness.store.recordings(camera: cam).filter { $0.status == .complete }.count >= 2
+        })
+        #expect(try await harness.camera("gate")?.state == .recording)
+
+        server?.stop()
+        server = nil
+        #expect(try await waitUntil(timeout: .seconds(20)) {
+            let open = try await harness.store.openRecordings()
+            let running = await harness.supervisor.running
+            return open.isEmpty && running.isEmpty
+        },
+                "the recorder ended and its segment was closed")
+        let rows = try await harness.store.recordings(camera: cam)
+        #expect(rows.allSatisfy { $0.status == .complete })
+        let last = try #require(rows.last)
+        #expect(last.bytes > 0 && (last.duration ?? 0) > 0)
+        #expect(try Probe.isPlayable(last.file), "the segment cut by the camera's disappearance is playable")
+        #expect(try await waitUntil(timeout: .seconds(10)) { (try await harness.camera("gate")?.restarts ?? 0) >= 2 }, "reconnect attempts follow")
+        let row = try #require(try await harness.camera("gate"))
+        #expect([.backoff, .failed, .starting].contains(row.state))
+        #expect(row.lastError != nil)
+
+        // The camera comes back: once the circuit lets it, recording resumes.
+        await harness.agent.reconcile(reason: "test")
+        server = try await RTSPTestServer(port: port, logDirectory: dir.path)
+        let countBefore = rows.count
+        // The fast policy parks a camera after 4 failures; an operator restart clears it.
+        await harness.agent.resetRestarts(for: cam)
+        #expect(try await waitUntil(timeout: .seconds(30)) {
+            try await harness.store.recordings(camera: cam).filter { $0.status == .complete }.count >= countBefore + 1
+        }, "recording resumed")
+        #expect(try await harness.camera("gate")?.state == .recording)
+        try await harness.stop()
+        server?.stop()
+    }
+
+    @Test func freeSpaceBelowTheFloorDeletesOldestFinishedSegmentsButNeverTheCurrentOne() async throws {
+        let cam = try CameraID("cam")
+        let spec = CameraSpec(source: .test(try TestPattern(size: Resolution(width: 160, height: 90), fps: 15)), record: true)
+        let desired = DesiredState(cameras: [cam: spec], recording: RecordingPolicy(segmentSeconds: 2, retainDays: 30, minFreePercent: 0))
+        let harness = try await AgentHarness(dataDirectory: dir.file("data"), desired: desired, policy: fastPolicy)
+        #expect(try await waitUntil(timeout: .seconds(30)) {
+            try await harness.store.recordings(camera: cam).filter { $0.status == .complete }.count >= 3
+        })
+        // Raise the floor above what this disk has free: everything finished must go.
+        let capacity = try FileSystem.capacity(of: harness.layout.recordingsRoot)
+        let freePercent = Int(capacity.available * 100 / capacity.total)
+        try #require(freePercent < 95, "this test needs a disk less than 95 % free")
+        var higher = desired
+        higher.recording.minFreePercent = 95
+        await harness.agent.apply(higher, reason: "test")
+        let before = try await harness.store.recordings(camera: cam)
+        await harness.agent.enforceRetention()
+        let after = try await harness.store.recordings(camera: cam)
+        #expect(after.allSatisfy { $0.status == .recording }, "only the segment being written is left: \(after)")
+        #expect(after.count <= 1)
+        for row in before where row.status == .complete {
+            #expect(!FileSystem.exists(row.file), "\(row.file) deleted with its row")
+        }
+        for row in after { #expect(FileSystem.exists(row.file)) }
+        let events = try await harness.store.events(limit: 10).map(\.message)
+        #expect(events.contains { $0.contains("by free-space") }, "\(events)")
+        try await harness.stop()
+    }
+
+    @Test func recordingsOlderThanRetentionAreDeletedWithTheirDayDirectory() async throws {
+        let data = dir.file("data")
+        let cam = try CameraID("cam")
+        // Segments on disk from 30 days ago and from an hour ago.
+        let now = WallClock.nowMilliseconds()
+        var files: [String: Int64] = [:]
+        for age in [30 * 86_400_000, 3_600_000] as [Int64] {
+            let start = now - age
+            let dayDir = "\(data)/recordings/cam/\(Timestamp.utcDate(milliseconds: start))"
+            try FileSystem.createDirectories(dayDir)
+            let file = "\(dayDir)/\(SegmentName.name(startMilliseconds: start))"
+            let made = try runProgram("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=15", "-t", "1",
+                                                         "-c:v", "libx264", "-f", "mpegts", file])
+            #expect(made.status == 0)
+            files[file] = age
+        }
+        let desired = DesiredState(cameras: [cam: CameraSpec(source: .test(try TestPattern()), record: false)],
+                                   recording: RecordingPolicy(segmentSeconds: 1800, retainDays: 14, minFreePercent: 0))
+        let harness = try await AgentHarness(dataDirectory: data, desired: desired, policy: fastPolicy, retentionInterval: .milliseconds(200))
+        let old = files.first { $0.value > 86_400_000 }!.key
+        let recent = files.first { $0.value < 86_400_000 }!.key
+        #expect(await waitUntil(timeout: .seconds(15)) { !FileSystem.exists(old) }, "the 30-day-old segment is deleted")
+        #expect(try await harness.store.recording(file: old) == nil)
+        #expect(!FileSystem.exists(FileSystem.parent(of: old)), "its empty day directory too")
+        #expect(FileSystem.exists(recent))
+        #expect(try await harness.store.recording(file: recent)?.status == .complete)
+        try await harness.stop()
+    }
+}

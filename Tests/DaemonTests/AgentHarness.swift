@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import CamgateCore
+@testable import Daemon
+import Media
+import Platform
+import Store
+import Supervisor
+import TestSupport
+
+/// The agent in-process under a real ServiceGroup, with a restart policy
+/// fast enough for tests. Everything else is real: store file, ffmpeg,
+/// process groups, signals.
+final class AgentHarness: @unchecked Sendable {
+    let layout: DataLayout
+    let store: Store
+    let supervisor: Supervisor
+    let agent: Agent
+    let group: ServiceGroup
+    private var runner: Task<Void, any Error>?
+
+    init(dataDirectory: String, desired: DesiredState, policy: RestartPolicy, retentionInterval: Duration = .seconds(60)) async throws {
+        try FileSystem.createDirectories(dataDirectory)
+        layout = DataLayout(root: dataDirectory)
+        store = try Store.open(directory: dataDirectory)
+        try await store.saveDesiredState(desired, origin: .config)
+        supervisor = Supervisor(bootID: try ProcFS.bootID())
+        var options = Agent.Options(layout: layout, tools: try FFmpegTools.locate().get())
+        options.restartPolicy = policy
+        options.indexInterval = .milliseconds(300)
+        options.retentionInterval = retentionInterval
+        var logger = Logger(label: "test-agent")
+        logger.logLevel = .warning
+        agent = Agent(options: options, store: store, supervisor: supervisor, desired: desired, logger: logger)
+        let service = AgentService(agent: agent, supervisor: supervisor, store: store, notifier: nil, logger: logger)
+        group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
+        let group = group
+        runner = Task { try await group.run() }
+    }
+
+    func camera(_ id: String) async throws -> CameraRow? {
+        try await store.cameras().first { $0.id.rawValue == id }
+    }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await runner?.value
+        runner = nil
+    }
+
+    deinit { runner?.cancel() }
+}

@@ -1,1 +1,0 @@
-// Daemon integration tests: see AgentTests.swift
