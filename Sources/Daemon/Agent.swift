@@ -261,18 +261,21 @@ public actor Agent {
         guard var indexer = indexers[camera] else { return }
         let events = indexer.poll(nowMs: WallClock.nowMilliseconds())
         indexers[camera] = indexer
-        for event in events {
-            do {
-                switch event {
-                case .started(let file, let startMs):
-                    try await store.noteRecordingStarted(camera: camera, file: file, startMs: startMs)
-                    try await store.setCameraState(camera, .recording, lastError: .some(nil))
-                case .finished(let file, let startMs, let duration, let bytes):
-                    try await store.noteRecordingFinished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)
-                }
-            } catch {
-                logger.error("cannot index segment: \(error)", metadata: ["camera": "\(camera)"])
+        guard !events.isEmpty else { return }
+        let changes = events.map { event -> RecordingChange in
+            switch event {
+            case .started(let file, let startMs): .started(camera: camera, file: file, startMs: startMs)
+            case .finished(let file, let startMs, let duration, let bytes):
+                .finished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)
             }
+        }
+        do {
+            try await store.record(changes)
+            if events.contains(where: { if case .started = $0 { true } else { false } }) {
+                try await store.setCameraState(camera, .recording, lastError: .some(nil))
+            }
+        } catch {
+            logger.error("cannot index segments: \(error)", metadata: ["camera": "\(camera)"])
         }
     }
 

@@ -98,3 +98,9 @@ public struct AgentRow: Sendable, Equatable {
     public var version: String
     public var stoppedAtMs: Int64?
 }
+
+/// A change to the recordings index.
+public enum RecordingChange: Sendable, Equatable {
+    case started(camera: CameraID, file: String, startMs: Int64)
+    case finished(camera: CameraID, file: String, startMs: Int64, duration: Double, bytes: Int64)
+}

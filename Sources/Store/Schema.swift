@@ -53,7 +53,7 @@ enum Schema {
             CHECK (status = 'recording' OR (end_ms IS NOT NULL AND duration IS NOT NULL))
         );
         CREATE INDEX recordings_camera_start ON recordings(camera, start_ms);
-        CREATE INDEX recordings_status_start ON recordings(status, start_ms);
+        CREATE INDEX recordings_open ON recordings(start_ms) WHERE status = 'recording';
         CREATE TABLE events (
             id INTEGER PRIMARY KEY,
             at INTEGER NOT NULL,

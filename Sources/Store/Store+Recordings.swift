@@ -11,19 +11,35 @@ extension Store {
 
     /// Records the segment being written. A no-op when it is already known.
     public func noteRecordingStarted(camera: CameraID, file: String, startMs: Int64) throws {
-        try connection.query("INSERT INTO recordings (camera, file, start_ms, status) VALUES (?, ?, ?, 'recording') ON CONFLICT(file) DO NOTHING",
-                             [.text(camera.rawValue), .text(file), .integer(startMs)])
+        try record([.started(camera: camera, file: file, startMs: startMs)])
     }
 
     /// Records a finished segment with its real duration and size. A
     /// segment already indexed as complete is left as it is.
     public func noteRecordingFinished(camera: CameraID, file: String, startMs: Int64, duration: Double, bytes: Int64) throws {
-        let endMs = startMs + Int64((duration * 1000).rounded())
-        try connection.query("""
-            INSERT INTO recordings (camera, file, start_ms, end_ms, duration, bytes, status) VALUES (?, ?, ?, ?, ?, ?, 'complete')
-            ON CONFLICT(file) DO UPDATE SET end_ms = excluded.end_ms, duration = excluded.duration, bytes = excluded.bytes,
-                status = 'complete' WHERE recordings.status = 'recording'
-            """, [.text(camera.rawValue), .text(file), .integer(startMs), .integer(endMs), .real(duration), .integer(bytes)])
+        try record([.finished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)])
+    }
+
+    /// Applies segment changes in one transaction: a rotation (segment N
+    /// finished, N+1 started) costs one commit, not two.
+    public func record(_ changes: [RecordingChange]) throws {
+        guard !changes.isEmpty else { return }
+        try connection.transaction { () throws(SQLiteError) in
+            for change in changes {
+                switch change {
+                case .started(let camera, let file, let startMs):
+                    try connection.query("INSERT INTO recordings (camera, file, start_ms, status) VALUES (?, ?, ?, 'recording') ON CONFLICT(file) DO NOTHING",
+                                         [.text(camera.rawValue), .text(file), .integer(startMs)])
+                case .finished(let camera, let file, let startMs, let duration, let bytes):
+                    let endMs = startMs + Int64((duration * 1000).rounded())
+                    try connection.query("""
+                        INSERT INTO recordings (camera, file, start_ms, end_ms, duration, bytes, status) VALUES (?, ?, ?, ?, ?, ?, 'complete')
+                        ON CONFLICT(file) DO UPDATE SET end_ms = excluded.end_ms, duration = excluded.duration, bytes = excluded.bytes,
+                            status = 'complete' WHERE recordings.status = 'recording'
+                        """, [.text(camera.rawValue), .text(file), .integer(startMs), .integer(endMs), .real(duration), .integer(bytes)])
+                }
+            }
+        }
     }
 
     /// Recordings, oldest first, optionally of one camera.

@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""camgate benchmark: footprint and timing of the agent, next to bare ffmpeg.
+
+usage: bench/run.py [--quick] [--binary PATH]
+
+Builds the static release binary (unless --binary is given), then measures
+and prints a table:
+  - static stripped binary size and its xz size;
+  - idle RSS with 8 test cameras configured and none recording;
+  - agent CPU% and RSS vs its ffmpeg children over 60 s with 4 cameras
+    recording, and the same-run floor: the bare ffmpeg command (same argv)
+    run directly;
+  - time from `camgate run` to the first recording byte with persisted
+    desired state and no network, next to bare ffmpeg's own first byte;
+  - the largest gap between consecutive segments over >= 5 rotations of 5 s
+    segments at real-time rate (ffprobe: start of N+1 - end of N);
+  - agent non-video bytes written per hour (/proc/PID/io).
+--quick shortens the windows (for a smoke run); the targets are judged on a
+full run.
+"""
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+QUICK = "--quick" in sys.argv
+WINDOW = 20 if QUICK else 60
+
+
+def sh(argv, **kw):
+    return subprocess.run(argv, check=True, capture_output=True, text=True, **kw)
+
+
+def build():
+    if "--binary" in sys.argv:
+        return sys.argv[sys.argv.index("--binary") + 1]
+    print("building the static release binary...", file=sys.stderr)
+    sh(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "camgate"], cwd=ROOT)
+    out = os.path.join(tempfile.mkdtemp(prefix="camgate-bench-bin-"), "camgate")
+    shutil.copy(os.path.join(ROOT, ".build/release/camgate"), out)
+    sh(["strip", out])
+    return out
+
+
+def stat(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        text = f.read()
+    fields = text[text.rindex(")") + 2:].split()
+    return {"ticks": int(fields[11]) + int(fields[12]), "rss": int(fields[21]) * PAGE}
+
+
+def io(pid):
+    out = {}
+    with open(f"/proc/{pid}/io") as f:
+        for line in f:
+            k, v = line.split(":")
+            out[k] = int(v)
+    return out
+
+
+def children_of(pid):
+    """ffmpeg processes started by the agent: same data dir in their argv."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"ffmpeg") and any(pid.encode() in a for a in argv):
+            found.append(int(entry))
+    return found
+
+
+def write_config(path, cameras, record, segment_seconds, size="640x360", fps=15):
+    cams = {f"cam{i}": {"source": {"kind": "test", "pattern": "testsrc2", "size": size, "fps": fps}, "record": record}
+            for i in range(1, cameras + 1)}
+    doc = {"revision": 1, "cameras": cams,
+           "recording": {"segment_seconds": segment_seconds, "retain_days": 1, "min_free_percent": 1}}
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
+class Agent:
+    def __init__(self, binary, data, config=None):
+        args = [binary, "run", "--data-dir", data]
+        if config:
+            args += ["--config", config]
+        self.log = open(os.path.join(os.path.dirname(data), "agent.log"), "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+
+def wait_for(cond, timeout, step=0.01):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        r = cond()
+        if r:
+            return r
+        time.sleep(step)
+    return None
+
+
+def first_segment_bytes(data):
+    root = os.path.join(data, "recordings")
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            if name.endswith(".ts") and os.path.getsize(os.path.join(dirpath, name)) > 0:
+                return True
+    return False
+
+
+def recorder_argv(data):
+    for pid in children_of(data):
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return [a.decode() for a in f.read().split(b"\0")[:-1]]
+    return None
+
+
+def measure_idle_rss(binary, work):
+    data = os.path.join(work, "idle", "data")
+    os.makedirs(data)
+    config = os.path.join(work, "idle", "config.json")
+    write_config(config, 8, False, 1800)
+    agent = Agent(binary, data, config)
+    time.sleep(5 if QUICK else 15)
+    rss = stat(agent.proc.pid)["rss"]
+    agent.stop()
+    return rss
+
+
+def measure_recording(binary, work):
+    data = os.path.join(work, "rec", "data")
+    os.makedirs(data)
+    config = os.path.join(work, "rec", "config.json")
+    write_config(config, 4, True, 1800)
+    agent = Agent(binary, data, config)
+    wait_for(lambda: len(children_of(data)) == 4, 10)
+    time.sleep(5)  # past start-up
+    kids = children_of(data)
+    a0, k0, io0, t0 = stat(agent.proc.pid), {k: stat(k) for k in kids}, io(agent.proc.pid), time.monotonic()
+    time.sleep(WINDOW)
+    a1, k1, io1, t1 = stat(agent.proc.pid), {k: stat(k) for k in kids}, io(agent.proc.pid), time.monotonic()
+    argv = recorder_argv(data)
+    agent.stop()
+    wall = t1 - t0
+    agent_cpu = (a1["ticks"] - a0["ticks"]) / TICK / wall * 100
+    kids_cpu = [(k1[k]["ticks"] - k0[k]["ticks"]) / TICK / wall * 100 for k in kids]
+    per_hour = 3600 / wall
+    return {
+        "agent_cpu": agent_cpu, "agent_rss": a1["rss"],
+        "ffmpeg_cpu": kids_cpu, "ffmpeg_rss": [k1[k]["rss"] for k in kids],
+        "write_bytes_h": (io1["write_bytes"] - io0["write_bytes"]) * per_hour,
+        "wchar_h": (io1["wchar"] - io0["wchar"]) * per_hour,
+        "argv": argv,
+    }
+
+
+def measure_bare_ffmpeg(argv, work, count):
+    """The floor: the agent's exact ffmpeg argv, run directly, `count` at once."""
+    procs = []
+    for i in range(count):
+        d = os.path.join(work, f"bare{i}")
+        args = [a.replace(argv_root(argv), d) for a in argv]
+        for a in args:
+            if a.endswith(".csv") or a.endswith(".jpg"):
+                os.makedirs(os.path.dirname(a), exist_ok=True)
+        day = time.strftime("%Y-%m-%d", time.gmtime())
+        seg = [a for a in args if a.endswith(".ts")][0]
+        os.makedirs(seg.replace("%Y-%m-%d", day).rsplit("/", 1)[0], exist_ok=True)
+        procs.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                                      env={"TZ": "UTC", "PATH": "/usr/bin:/bin"}))
+    time.sleep(5)
+    s0, t0 = {p.pid: stat(p.pid) for p in procs}, time.monotonic()
+    time.sleep(WINDOW)
+    s1, t1 = {p.pid: stat(p.pid) for p in procs}, time.monotonic()
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+    wall = t1 - t0
+    return {"cpu": [(s1[p.pid]["ticks"] - s0[p.pid]["ticks"]) / TICK / wall * 100 for p in procs],
+            "rss": [s1[p.pid]["rss"] for p in procs]}
+
+
+def argv_root(argv):
+    csv = [a for a in argv if a.endswith("segments.csv")][0]
+    return csv.split("/run/")[0]
+
+
+def measure_first_byte(binary, work, runs):
+    """Persisted desired state, no --config, no network: run → first .ts byte."""
+    base = os.path.join(work, "fb")
+    os.makedirs(base)
+    config = os.path.join(base, "config.json")
+    write_config(config, 1, True, 1800)
+    seed = os.path.join(base, "seed")
+    agent = Agent(binary, seed, config)  # stores the desired state
+    wait_for(lambda: first_segment_bytes(seed), 15)
+    argv = recorder_argv(seed)
+    agent.stop()
+    agent_times, bare_times = [], []
+    for i in range(runs):
+        data = os.path.join(base, f"run{i}", "data")
+        os.makedirs(os.path.dirname(data))
+        shutil.copytree(seed, data, ignore=shutil.ignore_patterns("recordings", "logs", "run", "camgate.lock"))
+        t0 = time.monotonic()
+        agent = Agent(binary, data)
+        ok = wait_for(lambda: first_segment_bytes(data), 15, 0.005)
+        agent_times.append(time.monotonic() - t0 if ok else float("nan"))
+        agent.stop()
+        # Bare ffmpeg, same argv, into its own directory.
+        bare = os.path.join(base, f"bare{i}")
+        args = [a.replace(argv_root(argv), bare) for a in argv]
+        day = time.strftime("%Y-%m-%d", time.gmtime())
+        for a in args:
+            if a.endswith(".csv") or a.endswith(".jpg"):
+                os.makedirs(os.path.dirname(a), exist_ok=True)
+        for offset in (0, 86400):
+            os.makedirs(os.path.join(bare, "recordings", "cam1", time.strftime("%Y-%m-%d", time.gmtime(time.time() + offset))), exist_ok=True)
+        t0 = time.monotonic()
+        p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                             env={"TZ": "UTC", "PATH": "/usr/bin:/bin"})
+        ok = wait_for(lambda: first_segment_bytes(bare), 15, 0.005)
+        bare_times.append(time.monotonic() - t0 if ok else float("nan"))
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+    return agent_times, bare_times
+
+
+def measure_rotation_gaps(binary, work, rotations):
+    data = os.path.join(work, "gaps", "data")
+    os.makedirs(data)
+    config = os.path.join(work, "gaps", "config.json")
+    write_config(config, 1, True, 5, size="640x360", fps=15)
+    agent = Agent(binary, data, config)
+    wait_for(lambda: first_segment_bytes(data), 15)
+    io0 = io(agent.proc.pid)
+    def complete():
+        out = subprocess.run([binary, "recordings", "--data-dir", data, "--json"], capture_output=True, text=True).stdout
+        rows = json.loads(out) if out.strip() else []
+        return [r for r in rows if r["status"] == "complete"]
+    wait_for(lambda: len(complete()) >= rotations + 2, 15 + 5 * (rotations + 3), 0.5)
+    io1 = io(agent.proc.pid)
+    agent.stop()
+    rows = complete()
+    per_rotation = (io1["write_bytes"] - io0["write_bytes"]) / max(1, len(rows) - 1)
+    timings = []
+    for r in rows[1:]:  # the first segment starts mid-period
+        out = sh(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,duration_time",
+                  "-of", "csv=p=0", r["file"]]).stdout.split()
+        pk = sorted((float(a), float(b)) for a, b in (l.split(",")[:2] for l in out))
+        timings.append((pk[0][0], pk[-1][0] + pk[-1][1], r["duration"]))
+    gaps = [n[0] - p[1] for p, n in zip(timings, timings[1:])]
+    return gaps, [t[2] for t in timings], per_rotation
+
+
+def mb(b):
+    return f"{b / 1e6:.1f} MB"
+
+
+def main():
+    binary = build()
+    work = tempfile.mkdtemp(prefix="camgate-bench-")
+    size = os.path.getsize(binary)
+    xz = len(subprocess.run(["xz", "-9e", "-c", binary], check=True, capture_output=True).stdout)
+    print("measuring idle RSS...", file=sys.stderr)
+    idle = measure_idle_rss(binary, work)
+    print(f"measuring 4 recording cameras for {WINDOW} s...", file=sys.stderr)
+    rec = measure_recording(binary, work)
+    print(f"measuring bare ffmpeg x4 for {WINDOW} s...", file=sys.stderr)
+    bare = measure_bare_ffmpeg(rec["argv"], work, 4)
+    print("measuring time to first byte...", file=sys.stderr)
+    agent_fb, bare_fb = measure_first_byte(binary, work, 3 if QUICK else 7)
+    rotations = 5
+    print(f"measuring rotation gaps over {rotations}+ rotations...", file=sys.stderr)
+    gaps, durations, per_rotation = measure_rotation_gaps(binary, work, rotations)
+    # At the defaults: 4 cameras x 2 rotations an hour, on top of the steady state.
+    default_writes_h = rec["write_bytes_h"] + 4 * 2 * per_rotation
+
+    fb_agent, fb_bare = statistics.median(agent_fb), statistics.median(bare_fb)
+    frame = 1 / 15
+    rows = [
+        ("static stripped binary", mb(size), "<= 30 MB", size <= 30e6),
+        ("binary, xz -9e (OTA payload)", mb(xz), "<= 8 MB", xz <= 8e6),
+        ("idle RSS, 8 cameras configured, none recording", mb(idle), "<= 25 MB", idle <= 25e6),
+        (f"agent CPU, 4 cameras recording ({WINDOW} s)", f"{rec['agent_cpu']:.2f} % of a core", "<= 1 %", rec["agent_cpu"] <= 1),
+        ("agent RSS, 4 cameras recording", mb(rec["agent_rss"]), "", None),
+        ("ffmpeg children CPU (each)", ", ".join(f"{c:.1f}" for c in rec["ffmpeg_cpu"]) + " %", "", None),
+        ("ffmpeg children RSS (each)", ", ".join(mb(r) for r in rec["ffmpeg_rss"]), "", None),
+        ("floor: bare ffmpeg, same argv, x4, CPU (each)", ", ".join(f"{c:.1f}" for c in bare["cpu"]) + " %", "", None),
+        ("floor: bare ffmpeg RSS (each)", ", ".join(mb(r) for r in bare["rss"]), "", None),
+        ("run -> first recording byte (median)", f"{fb_agent * 1000:.0f} ms", "<= 2 s + ffmpeg's own", fb_agent - fb_bare <= 2),
+        ("floor: bare ffmpeg -> first byte (median)", f"{fb_bare * 1000:.0f} ms", "", None),
+        ("agent overhead to first byte", f"{(fb_agent - fb_bare) * 1000:.0f} ms", "<= 2 s", fb_agent - fb_bare <= 2),
+        (f"largest gap between segments ({len(gaps)} rotations of 5 s)", f"{max(gaps) * 1000:.1f} ms", f"<= 1 frame ({frame * 1000:.1f} ms)",
+         len(gaps) >= 5 and max(abs(g) for g in gaps) <= frame + 1e-3),
+        ("segment durations", ", ".join(f"{d:.2f}" for d in durations) + " s", "", None),
+        ("agent writes, steady state, 4 cameras (write_bytes)", mb(rec["write_bytes_h"]) + "/h", "", None),
+        ("agent writes per segment rotation (index commit)", f"{per_rotation / 1000:.1f} KB", "", None),
+        ("agent non-video writes per hour, 4 cameras, 1800 s segments", mb(default_writes_h) + "/h", "<= 1 MB/h", default_writes_h <= 1e6),
+        ("agent write() bytes per hour incl. its own log (wchar)", mb(rec["wchar_h"]) + "/h", "", None),
+    ]
+    print()
+    print(f"camgate benchmark — {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {os.cpu_count()} cores, "
+          f"{'quick' if QUICK else 'full'} run, 640x360@15 test cameras")
+    print()
+    w = max(len(r[0]) for r in rows)
+    print(f"| {'measure'.ljust(w)} | value | target | ok |")
+    print(f"|{'-' * (w + 2)}|---|---|---|")
+    for name, value, target, ok in rows:
+        mark = "" if ok is None else ("yes" if ok else "NO")
+        print(f"| {name.ljust(w)} | {value} | {target} | {mark} |")
+    print()
+    print("time to first byte, each run (agent / bare): " + ", ".join(f"{a * 1000:.0f}/{b * 1000:.0f} ms" for a, b in zip(agent_fb, bare_fb)))
+    print("rotation gaps: " + ", ".join(f"{g * 1000:.1f}" for g in gaps) + " ms")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
