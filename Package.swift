@@ -8,35 +8,48 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "camgate", targets: ["camgate"]),
+        .executable(name: "camgate-cloud-sim", targets: ["CloudSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
     ],
     targets: [
         // C shims: syscalls Swift cannot call directly (variadic or missing from Glibc).
-        .target(name: "CSystem"),
+        .target(name: "CPlatform"),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Domain values and pure decision logic. No I/O.
         .target(name: "CamgateCore"),
         // Linux system calls in Swift: one EINTR-retrying wrapper, files, /proc.
-        .target(name: "Platform", dependencies: ["CamgateCore", "CSystem"]),
+        .target(name: "Platform", dependencies: ["CamgateCore", "CPlatform"]),
         // SQLite state: schema, migrations, repositories.
         .target(name: "Store", dependencies: ["CamgateCore", "CSQLite"]),
         // Child processes: spawn, watch, adopt, stop.
-        .target(name: "Supervisor", dependencies: ["CamgateCore", "Platform", "CSystem"]),
+        .target(name: "Supervisor", dependencies: ["CamgateCore", "Platform", "CPlatform"]),
         // ffmpeg command lines, segment lists, recordings on disk.
         .target(name: "Media", dependencies: ["CamgateCore", "Platform"]),
+        // The cloud link: SSE parser and client, protocol, report uplink.
+        .target(name: "CloudLink", dependencies: [
+            "CamgateCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The agent: wires store, supervisor and media under a ServiceGroup.
         .target(name: "Daemon", dependencies: [
-            "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CSystem",
+            "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "camgate", dependencies: [
-            "CamgateCore", "Store", "Daemon", "Media", "Supervisor", "Platform",
+            "CamgateCore", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -45,7 +58,18 @@ let package = Package(
         // Helpers for tests only (temporary directories, the camgate binary,
         // ffprobe, the RTSP test server). Never linked into the agent.
         .target(name: "TestSupport", dependencies: ["CamgateCore", "Platform"], path: "Tests/TestSupport"),
+        // The cloud of docs/protocol.md on loopback, with fault switches (tests, bench, demo).
+        .executableTarget(name: "CloudSimulator", dependencies: [
+            "CamgateCore", "CloudLink", "Platform",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+
         .testTarget(name: "CamgateCoreTests", dependencies: ["CamgateCore"]),
+        .testTarget(name: "CloudLinkTests", dependencies: ["CloudLink", "CamgateCore", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CamgateCore", "TestSupport"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Platform", "CamgateCore", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Platform", "CamgateCore", "TestSupport"]),

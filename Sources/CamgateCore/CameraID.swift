@@ -40,7 +40,7 @@ public struct CameraID: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     /// Quotes untrusted text for an error message, escaping control characters.
-    static func quoted(_ text: String) -> String {
+    public static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars.prefix(80) {
             switch scalar {

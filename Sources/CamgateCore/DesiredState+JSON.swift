@@ -62,6 +62,9 @@ extension CameraSpec {
             let url = try r.requiredString("url")
             do { restream = try Restream(url: url) } catch { throw error.nested(under: r.fieldPath("url")) }
         }
+        if restream != nil, case .v4l2 = source {
+            throw ConfigurationError(field: reader.fieldPath("restream"), reason: "a V4L2 camera cannot be restreamed: its recorder holds the device")
+        }
         if case .copy = video.encoder, case .test = source {
             throw ConfigurationError(field: reader.fieldPath("video.encoder"), reason: "\"copy\" needs an encoded source; the test camera produces raw frames")
         }

@@ -23,6 +23,8 @@ public actor Agent {
         public var retentionInterval: Duration = .seconds(60)
         /// A child's log is cut back to half when it grows past this.
         public var logCapBytes: Int64 = 1 << 20
+        /// Queue a `recording` report per finished segment (cloud mode).
+        public var reportRecordings = false
 
         public init(layout: DataLayout, tools: FFmpegTools) {
             self.layout = layout
@@ -42,6 +44,8 @@ public actor Agent {
     private var pendingReasons: [String] = []
     private var random = SystemRandomNumberGenerator()
     private var lastEventPrune = ContinuousClock.now
+    /// Called after reports were queued (the uplink flushes).
+    private var reportsQueued: @Sendable () -> Void = {}
 
     /// Instants at which a held workload may start again; the service
     /// sleeps until each and reconciles.
@@ -94,9 +98,25 @@ public actor Agent {
     // MARK: - Desired state
 
     /// Replaces the desired state (already validated and stored by the caller).
-    public func apply(_ state: DesiredState, reason: String) async {
+    ///
+    /// - Parameter deferRestart: workloads whose new command line is taken
+    ///   as theirs without a restart; it applies at their next start.
+    public func apply(_ state: DesiredState, reason: String, deferRestart: Set<WorkloadKey> = []) async {
         desired = state
+        if !deferRestart.isEmpty {
+            let specs = desiredWorkloads()
+            for key in deferRestart {
+                guard let spec = specs[key], let child = await supervisor.child(key) else { continue }
+                await supervisor.acceptFingerprint(key, spec.fingerprint)
+                try? await store.saveProcess(ProcessRow(key: key, identity: child.identity, fingerprint: spec.fingerprint,
+                                                        startedAtMs: child.startedAtMs, logFile: child.logFile))
+            }
+        }
         await reconcile(reason: reason)
+    }
+
+    public func onReportsQueued(_ callback: @escaping @Sendable () -> Void) {
+        reportsQueued = callback
     }
 
     public var desiredState: DesiredState { desired }
@@ -140,15 +160,47 @@ public actor Agent {
         logger.info("reconcile (\(reason)): \(plan.summary)")
     }
 
-    /// What should run: one recorder per recording camera.
+    /// What should run: one recorder per recording camera, one restream
+    /// per camera with an RTMP destination.
     func desiredWorkloads() -> [WorkloadKey: ProcessSpec] {
         var specs: [WorkloadKey: ProcessSpec] = [:]
-        for (id, camera) in desired.sortedCameras where camera.record {
-            specs[WorkloadKey(camera: id, role: .recorder)] =
-                RecorderCommand.spec(camera: id, spec: camera, policy: desired.recording, layout: layout,
-                                     tools: options.tools, encoder: RecorderCommand.encoder(for: camera))
+        for (id, camera) in desired.sortedCameras {
+            if camera.record {
+                specs[WorkloadKey(camera: id, role: .recorder)] =
+                    RecorderCommand.spec(camera: id, spec: camera, policy: desired.recording, layout: layout,
+                                         tools: options.tools, encoder: RecorderCommand.encoder(for: camera))
+            }
+            if let restream = camera.restream {
+                specs[WorkloadKey(camera: id, role: .restream)] =
+                    RestreamCommand.spec(camera: id, spec: camera, destination: restream.url, layout: layout, tools: options.tools)
+            }
         }
         return specs
+    }
+
+    // MARK: - One-shot actions
+
+    /// A JPEG of `camera` at `output` (see `Snapshotter`).
+    public func snapshot(_ camera: CameraID, output: String) async throws -> Snapshotter.Snapshot {
+        guard let spec = desired.cameras[camera] else {
+            throw Snapshotter.Failure(description: "unknown camera \(camera)")
+        }
+        try FileSystem.createDirectories(FileSystem.parent(of: output), mode: 0o750)
+        let recording = await supervisor.child(WorkloadKey(camera: camera, role: .recorder)) != nil
+        return try await Snapshotter.take(camera: camera, spec: spec, recorderRunning: recording, layout: layout,
+                                          tools: options.tools, output: output)
+    }
+
+    /// Looks at the hardware again and reconciles with what it finds.
+    public func rescanHardware() async -> String {
+        await reconcile(reason: "rescan_hardware")
+        let running = await supervisor.running.count
+        return "reconciled: \(running) processes running"
+    }
+
+    /// What the agent runs for a camera now.
+    public func runningWorkloads(of camera: CameraID) async -> [WorkloadKey] {
+        await supervisor.running.keys.filter { $0.camera == camera }.sorted()
     }
 
     private func startWorkload(_ key: WorkloadKey, spec: ProcessSpec) async {
@@ -162,7 +214,7 @@ public actor Agent {
             let child = try await supervisor.start(key, spec: spec)
             try await store.saveProcess(ProcessRow(key: key, identity: child.identity, fingerprint: child.fingerprint,
                                                    startedAtMs: child.startedAtMs, logFile: child.logFile))
-            try await store.setCameraState(key.camera, .starting)
+            if showsInCameraState(key) { try await store.setCameraState(key.camera, .starting) } else { restreamStates[key.camera] = "running" }
             try await store.logEvent(.info, "started", camera: key.camera, "\(key.role.rawValue) started, pid \(child.identity.pid)")
             logger.info("started", metadata: ["workload": "\(key)", "pid": "\(child.identity.pid)", "command": "\(spec.redactedCommandLine)"])
         } catch {
@@ -180,11 +232,23 @@ public actor Agent {
         await supervisor.stop(key, grace: options.stopGrace)
         if key.role == .recorder { await finishRecorder(key.camera) }
         try? await store.deleteProcess(key)
-        let state: CameraState = desired.cameras[key.camera] == nil ? .removed : .idle
-        try? await store.setCameraState(key.camera, state)
+        if showsInCameraState(key) {
+            try? await store.setCameraState(key.camera, desired.cameras[key.camera] == nil ? .removed : .idle)
+        } else {
+            restreamStates[key.camera] = nil
+        }
         try? await store.logEvent(.info, "stopped", camera: key.camera, "\(key.role.rawValue) stopped: \(reason)")
         logger.info("stopped", metadata: ["workload": "\(key)", "reason": "\(reason)"])
     }
+
+    /// A camera's state (and `last_error`) is its recorder's; a restream's
+    /// state is kept apart (`restreamStates`) so one cannot hide the other.
+    private func showsInCameraState(_ key: WorkloadKey) -> Bool {
+        key.role == .recorder
+    }
+
+    /// Restreams' states for reports: running, or held with the reason.
+    public private(set) var restreamStates: [CameraID: String] = [:]
 
     private func tracker(_ key: WorkloadKey) -> RestartTracker {
         trackers[key] ?? RestartTracker(policy: options.restartPolicy)
@@ -196,7 +260,11 @@ public actor Agent {
         case .backoff: state = .backoff
         case .circuitOpen: state = .failed
         }
-        try? await store.setCameraState(key.camera, state, lastError: .some(Redactor.redact(error)), countRestart: true)
+        if showsInCameraState(key) {
+            try? await store.setCameraState(key.camera, state, lastError: .some(Redactor.redact(error)), countRestart: true)
+        } else {
+            restreamStates[key.camera] = "\(state.rawValue): \(Redactor.redact(error))"
+        }
         wakeupContinuation.yield(hold.until)
     }
 
@@ -270,7 +338,8 @@ public actor Agent {
             }
         }
         do {
-            try await store.record(changes)
+            try await store.record(changes, report: options.reportRecordings)
+            if options.reportRecordings, changes.contains(where: { if case .finished = $0 { true } else { false } }) { reportsQueued() }
             if events.contains(where: { if case .started = $0 { true } else { false } }) {
                 try await store.setCameraState(camera, .recording, lastError: .some(nil))
             }

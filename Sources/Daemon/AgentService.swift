@@ -1,7 +1,26 @@
+import CloudLink
 import Logging
 import ServiceLifecycle
 import Store
 import Supervisor
+import UnixSignals
+
+/// The cloud side of the service: the event stream, the report uplink and
+/// the bridge between them and the agent.
+public struct CloudRunner: Sendable {
+    public let client: EventStreamClient
+    public let uplink: ReportUplink
+    public let bridge: CloudBridge
+    public let transport: HTTPTransport
+
+    public init(configuration: CloudConfiguration, store: Store, agent: Agent, logger: Logger) throws {
+        transport = try HTTPTransport(caFile: configuration.caFile)
+        bridge = CloudBridge(store: store, agent: agent, layout: agent.options.layout, transport: transport, logger: logger)
+        let token: @Sendable () -> String? = { configuration.readToken() }
+        client = EventStreamClient(transport: transport, events: configuration.eventsEndpoint, token: token, sink: bridge, logger: logger)
+        uplink = ReportUplink(transport: transport, reports: configuration.reportsEndpoint, token: token, source: bridge, logger: logger)
+    }
+}
 
 /// The daemon as a `Service`: boots the agent, then runs its loops in one
 /// task group (exit watching, backoff wake-ups, indexing, health, retention,
@@ -12,13 +31,15 @@ public struct AgentService: Service {
     let supervisor: Supervisor
     let store: Store
     let notifier: SystemdNotifier?
+    let cloud: CloudRunner?
     let logger: Logger
 
-    public init(agent: Agent, supervisor: Supervisor, store: Store, notifier: SystemdNotifier?, logger: Logger) {
+    public init(agent: Agent, supervisor: Supervisor, store: Store, notifier: SystemdNotifier?, cloud: CloudRunner? = nil, logger: Logger) {
         self.agent = agent
         self.supervisor = supervisor
         self.store = store
         self.notifier = notifier
+        self.cloud = cloud
         self.logger = logger
     }
 
@@ -55,6 +76,24 @@ public struct AgentService: Service {
                 await agent.enforceRetention()
                 await every(options.retentionInterval) { await agent.enforceRetention() }
             }
+            if let cloud {
+                // Recording already runs: the cloud is connected after, never before.
+                let uplink = cloud.uplink, client = cloud.client, bridge = cloud.bridge
+                await bridge.onReportsQueued { uplink.flushSoon() }
+                await agent.onReportsQueued { uplink.flushSoon() }
+                await bridge.resumeUnfinishedCommands()
+                group.addTask { await client.run() }
+                group.addTask { await uplink.run() }
+                group.addTask { await every(options.healthInterval) { await bridge.reportState() } }
+                group.addTask {
+                    // `camgate cloud reconnect` (SIGUSR1): leave a backoff or a stop now.
+                    for await _ in await UnixSignalsSequence(trapping: .sigusr1) {
+                        logger.info("cloud: reconnect requested")
+                        client.reconnectNow()
+                        uplink.flushSoon()
+                    }
+                }
+            }
             if let notifier, let interval = notifier.watchdogInterval {
                 group.addTask {
                     await every(interval) {
@@ -71,6 +110,7 @@ public struct AgentService: Service {
             group.cancelAll()
         }
         await supervisor.shutdown()
+        await cloud?.transport.shutdown()
         await store.close()
         logger.info("agent stopped")
     }

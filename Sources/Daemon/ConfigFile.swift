@@ -10,6 +10,8 @@ public struct ConfigFile: Sendable {
 
     public var path: String
     public var desired: DesiredState
+    /// The cloud link; nil in standalone mode.
+    public var cloud: CloudConfiguration?
 
     /// Reads and validates the file. Every problem is a `ConfigurationError`
     /// naming the field; nothing else is touched.
@@ -24,7 +26,9 @@ public struct ConfigFile: Sendable {
             throw ConfigurationError(field: "", reason: "\(path) is larger than \(sizeLimit) bytes")
         }
         let json = try JSONValue.parse(bytes)
-        return ConfigFile(path: path, desired: try DesiredState(json: json, strict: true))
+        let desired = try DesiredState(json: json, strict: true, extraTopLevelFields: ["cloud"])
+        let cloud = try json["cloud"].flatMap { $0 == .null ? nil : $0 }.map { value throws(ConfigurationError) in try CloudConfiguration(json: value, path: "cloud") }
+        return ConfigFile(path: path, desired: desired, cloud: cloud)
     }
 }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CPlatform
 
 /// sd_notify(3) without libsystemd: datagrams to `$NOTIFY_SOCKET`.
 /// `READY=1` once the agent has restored its state and started recording;

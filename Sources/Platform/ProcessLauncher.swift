@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CPlatform
 
 /// posix_spawn with the agent's rules for children (see `csys_spawn`): a new
 /// process group, an empty signal mask and default dispositions (whatever the

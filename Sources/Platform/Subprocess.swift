@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CPlatform
 
 /// Runs a short-lived program to completion (ffprobe, a trial encode, a
 /// one-frame snapshot): no shell, its own process group, output captured up

@@ -73,6 +73,57 @@ enum Schema {
             stopped_at INTEGER
         );
         """),
+        Migration(name: "0002_cloud", sql: """
+        CREATE TABLE sse_events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            data TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            outcome TEXT NOT NULL DEFAULT 'received'
+        );
+        CREATE TABLE commands (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            camera TEXT,
+            args TEXT NOT NULL,
+            expires_at INTEGER,
+            received_at INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('received', 'running', 'done')),
+            status TEXT CHECK (status IN ('succeeded', 'failed', 'rejected', 'expired')),
+            detail TEXT,
+            finished_at INTEGER,
+            CHECK ((state = 'done') = (status IS NOT NULL))
+        );
+        CREATE INDEX commands_unfinished ON commands(received_at) WHERE state != 'done';
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('ack', 'state', 'recording', 'discovered')),
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE url_history (
+            id INTEGER PRIMARY KEY,
+            camera TEXT NOT NULL REFERENCES cameras(id),
+            old_rtsp_url TEXT,
+            new_rtsp_url TEXT,
+            old_rtmp_url TEXT,
+            new_rtmp_url TEXT,
+            origin TEXT NOT NULL CHECK (origin IN ('sse', 'config', 'local')),
+            event_timestamp INTEGER,
+            changed_at INTEGER NOT NULL
+        );
+        CREATE TABLE cloud_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            endpoint TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            resume_id TEXT,
+            link TEXT NOT NULL CHECK (link IN ('connecting', 'connected', 'waiting', 'stopped')),
+            since INTEGER NOT NULL,
+            last_error TEXT,
+            credential_rejected INTEGER NOT NULL DEFAULT 0 CHECK (credential_rejected IN (0, 1))
+        );
+        """),
     ]
 
     /// Applies the migrations `connection` has not seen yet; returns their names.

@@ -22,7 +22,10 @@ extension Store {
 
     /// Applies segment changes in one transaction: a rotation (segment N
     /// finished, N+1 started) costs one commit, not two.
-    public func record(_ changes: [RecordingChange]) throws {
+    ///
+    /// - Parameter report: also queue a `recording` report per finished
+    ///   segment (cloud mode), in the same transaction.
+    public func record(_ changes: [RecordingChange], report: Bool = false, nowMs: Int64 = WallClock.nowMilliseconds()) throws {
         guard !changes.isEmpty else { return }
         try connection.transaction { () throws(SQLiteError) in
             for change in changes {
@@ -37,6 +40,14 @@ extension Store {
                         ON CONFLICT(file) DO UPDATE SET end_ms = excluded.end_ms, duration = excluded.duration, bytes = excluded.bytes,
                             status = 'complete' WHERE recordings.status = 'recording'
                         """, [.text(camera.rawValue), .text(file), .integer(startMs), .integer(endMs), .real(duration), .integer(bytes)])
+                    if report, connection.changes == 1 {
+                        let item = JSONValue.object(["kind": .string("recording"), "camera": .string(camera.rawValue),
+                                                     "start": .string(Timestamp.rfc3339(milliseconds: startMs)),
+                                                     "end": .string(Timestamp.rfc3339(milliseconds: endMs)),
+                                                     "duration": .double(duration), "bytes": .int(bytes), "file": .string(file)])
+                        try connection.query("INSERT INTO outbox (kind, payload, created_at) VALUES ('recording', ?, ?)",
+                                             [.text(item.serialized()), .integer(nowMs)])
+                    }
                 }
             }
         }

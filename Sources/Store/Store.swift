@@ -55,6 +55,10 @@ public actor Store {
     public static func open(directory: String) throws(StoreOpenError) -> Store {
         let path = directory + "/" + fileName
         let connection: SQLiteConnection
+        // The database holds camera URLs with their credentials: owner only.
+        // (SQLite gives the -wal and -shm files the same mode.)
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { fchmod(fd, 0o600); Glibc.close(fd) }
         do {
             connection = try SQLiteConnection(path: path, readOnly: false)
         } catch {

@@ -101,6 +101,13 @@ public actor Supervisor {
         return child
     }
 
+    /// Records that a running child's command line is now `fingerprint`
+    /// without restarting it: the new command applies at its next start
+    /// (a `url_update` with `restart_required: false`).
+    public func acceptFingerprint(_ key: WorkloadKey, _ fingerprint: String) {
+        children[key]?.fingerprint = fingerprint
+    }
+
     /// Stops a child: SIGTERM to its process group, then SIGKILL after
     /// `grace`. Returns when it is gone.
     public func stop(_ key: WorkloadKey, grace: Duration = .seconds(5)) async {

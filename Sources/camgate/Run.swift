@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import CamgateCore
+import CloudLink
 import Daemon
 import Logging
 import Media
@@ -107,9 +108,22 @@ struct Run: AsyncParsableCommand {
         logger.info("camgate \(CamgateCore.version) starting", metadata: ["data-dir": "\(layout.root)", "cameras": "\(desired.cameras.count)", "revision": "\(desired.revision)"])
 
         let supervisor = Supervisor(bootID: bootID)
-        let agent = Agent(options: Agent.Options(layout: layout, tools: tools), store: store, supervisor: supervisor, desired: desired, logger: logger)
+        var options = Agent.Options(layout: layout, tools: tools)
+        options.reportRecordings = configFile?.cloud != nil
+        let agent = Agent(options: options, store: store, supervisor: supervisor, desired: desired, logger: logger)
+        var cloud: CloudRunner?
+        if let settings = configFile?.cloud {
+            if let warning = settings.tokenFileWarning() { logger.warning("cloud: \(warning)") }
+            do {
+                try await store.configureCloud(endpoint: Redactor.redactURL(settings.endpoint.description), deviceID: settings.deviceID)
+                cloud = try CloudRunner(configuration: settings, store: store, agent: agent, logger: logger)
+            } catch {
+                throw fail("cannot set up the cloud link: \(error)", code: 1)
+            }
+            logger.info("cloud: \(Redactor.redactURL(settings.endpoint.description)) as device \(settings.deviceID)")
+        }
         let service = AgentService(agent: agent, supervisor: supervisor, store: store,
-                                   notifier: SystemdNotifier(environment: SystemdNotifier.processEnvironment), logger: logger)
+                                   notifier: SystemdNotifier(environment: SystemdNotifier.processEnvironment), cloud: cloud, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
@@ -123,6 +137,12 @@ struct Run: AsyncParsableCommand {
 
     private func resolveDesiredState(store: Store, configFile: ConfigFile?, logger: Logger) async throws -> DesiredState {
         let stored = try await store.desiredState()
+        if configFile?.cloud != nil, let stored {
+            // With a cloud, the cloud owns the desired state: the stored one
+            // wins; the config's cameras only seed a device that has none.
+            logger.info("restored the stored desired state", metadata: ["revision": "\(stored.state.revision)", "origin": "\(stored.origin.rawValue)"])
+            return stored.state
+        }
         let (candidate, origin): (DesiredState?, DesiredOrigin) =
             demo ? (DemoConfiguration.desired, .demo) : (configFile?.desired, .config)
         if let candidate {

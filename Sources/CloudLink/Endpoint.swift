@@ -1,0 +1,82 @@
+import CamgateCore
+
+/// An HTTP(S) URL the cloud link talks to: scheme, host, port, path (with
+/// query). `http` is accepted only for loopback hosts; anything else must be
+/// `https` with a verified certificate.
+public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+    public var secure: Bool
+    public var host: String
+    public var port: Int
+    /// Starts with "/"; may carry a query.
+    public var path: String
+
+    public init(parsing text: String) throws(ConfigurationError) {
+        try SourceValidation.checkURL(text, schemes: ["http", "https"])
+        let sep = text.firstRange(of: "://")!
+        secure = text[..<sep.lowerBound].lowercased() == "https"
+        var rest = text[sep.upperBound...]
+        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        guard !authority.contains("@") else {
+            throw ConfigurationError(field: "", reason: "credentials in the endpoint URL are not allowed; use token_file")
+        }
+        var p = String(rest[authorityEnd...])
+        if p.isEmpty || p.hasPrefix("?") { p = "/" + p }
+        path = p
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { throw ConfigurationError(field: "", reason: "malformed IPv6 host") }
+            host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let after = authority[authority.index(after: close)...]
+            port = try Endpoint.port(after.hasPrefix(":") ? String(after.dropFirst()) : "", secure: secure)
+        } else {
+            let parts = authority.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count <= 2 else { throw ConfigurationError(field: "", reason: "malformed host \(CameraID.quoted(String(authority)))") }
+            host = String(parts[0]).lowercased()
+            port = try Endpoint.port(parts.count == 2 ? String(parts[1]) : "", secure: secure)
+        }
+        guard secure || isLoopback else {
+            throw ConfigurationError(field: "", reason: "http:// is allowed only for loopback endpoints; use https:// (TLS with certificate verification)")
+        }
+    }
+
+    private static func port(_ text: String, secure: Bool) throws(ConfigurationError) -> Int {
+        if text.isEmpty { return secure ? 443 : 80 }
+        guard let p = Int(text), (1...65535).contains(p) else { throw ConfigurationError(field: "", reason: "invalid port \(CameraID.quoted(text))") }
+        return p
+    }
+
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// True when `host` is an IP literal (no SNI for those).
+    public var hostIsIPAddress: Bool {
+        host.contains(":") || host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { UInt8($0) != nil }
+    }
+
+    /// `Host:` header value.
+    public var hostHeader: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        return port == (secure ? 443 : 80) ? h : "\(h):\(port)"
+    }
+
+    /// This endpoint with `suffix` appended to its path (`/v1/...`).
+    public func appending(path suffix: String) -> Endpoint {
+        var copy = self
+        let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+        copy.path = base + suffix
+        return copy
+    }
+
+    /// Resolves a `Location` header against this URL.
+    public func resolving(_ location: String) throws(ConfigurationError) -> Endpoint {
+        if location.contains("://") { return try Endpoint(parsing: location) }
+        var copy = self
+        copy.path = location.hasPrefix("/") ? location : (path.split(separator: "/").dropLast().joined(separator: "/") + "/" + location)
+        if !copy.path.hasPrefix("/") { copy.path = "/" + copy.path }
+        return copy
+    }
+
+    public var description: String { "\(secure ? "https" : "http")://\(hostHeader)\(path)" }
+}

@@ -1,0 +1,191 @@
+import CamgateCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// A request of the cloud link.
+public struct HTTPRequest: Sendable {
+    public var method: HTTPMethod
+    public var endpoint: Endpoint
+    public var headers: [(String, String)]
+    public var body: [UInt8]?
+
+    public init(method: HTTPMethod, endpoint: Endpoint, headers: [(String, String)] = [], body: [UInt8]? = nil) {
+        self.method = method
+        self.endpoint = endpoint
+        self.headers = headers
+        self.body = body
+    }
+}
+
+public struct HTTPResponseStart: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+
+    public func header(_ name: String) -> String? { headers.first(name: name) }
+}
+
+/// No byte arrived for the idle limit.
+public struct IdleTimeout: Error, CustomStringConvertible {
+    public var description: String { "no data from the server for the idle limit" }
+}
+
+/// HTTP/1.1 over SwiftNIO, one request per connection, TLS with certificate
+/// verification for https (NIOSSL, system trust roots plus an optional CA
+/// file). Written on NIO directly: AsyncHTTPClient alone would take most of
+/// the binary budget (docs/cloud-link.md).
+public final class HTTPTransport: Sendable {
+    let group: any EventLoopGroup
+    let tlsContext: NIOSSLContext?
+
+    let ownsGroup: Bool
+
+    /// A transport with its own single event-loop thread (the agent's whole
+    /// network I/O is one SSE stream and small POSTs).
+    public convenience init(caFile: String? = nil) throws {
+        try self.init(group: MultiThreadedEventLoopGroup(numberOfThreads: 1), caFile: caFile, ownsGroup: true)
+    }
+
+    /// - Parameter caFile: extra trust roots (PEM), for a private cloud.
+    public init(group: any EventLoopGroup, caFile: String? = nil, ownsGroup: Bool = false) throws {
+        self.group = group
+        self.ownsGroup = ownsGroup
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        if let caFile {
+            tls.additionalTrustRoots = [.file(caFile)]
+        }
+        self.tlsContext = try NIOSSLContext(configuration: tls)
+    }
+
+    /// Stops the event loop this transport created.
+    public func shutdown() async {
+        if ownsGroup { try? await group.shutdownGracefully() }
+    }
+
+    /// Sends `request` and hands the response head and its body chunks to
+    /// `body`; the connection is closed when `body` returns. A read idle for
+    /// `idleTimeout` fails the body sequence with `IdleTimeout`.
+    public func execute<T: Sendable>(
+        _ request: HTTPRequest,
+        connectTimeout: Duration = .seconds(10),
+        idleTimeout: Duration,
+        _ body: @Sendable (HTTPResponseStart, inout HTTPBodyReader) async throws -> T
+    ) async throws -> T {
+        let endpoint = request.endpoint
+        let tls = endpoint.secure ? tlsContext : nil
+        let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
+            .channelOption(.socketOption(.so_keepalive), value: 1)
+            .connect(host: endpoint.host, port: endpoint.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls {
+                        try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: endpoint.hostIsIPAddress ? nil : endpoint.host))
+                    }
+                    try sync.addHandler(IdleStateHandler(readTimeout: .nanoseconds(idleTimeout.nanoseconds)))
+                    try sync.addHandler(FailOnIdleHandler())
+                    try sync.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: endpoint.path)
+            head.headers.add(name: "Host", value: endpoint.hostHeader)
+            head.headers.add(name: "User-Agent", value: "camgate/\(CamgateCore.version)")
+            for (name, value) in request.headers { head.headers.add(name: name, value: value) }
+            if let bytes = request.body {
+                head.headers.add(name: "Content-Length", value: String(bytes.count))
+            }
+            head.headers.add(name: "Connection", value: "close")
+            try await outbound.write(.head(head))
+            if let bytes = request.body {
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+            }
+            try await outbound.write(.end(nil))
+
+            var iterator = inbound.makeAsyncIterator()
+            var start: HTTPResponseStart?
+            while start == nil {
+                switch try await iterator.next() {
+                case .head(let responseHead)?:
+                    // 1xx interim responses are skipped.
+                    if responseHead.status.code >= 200 {
+                        start = HTTPResponseStart(status: Int(responseHead.status.code), headers: responseHead.headers)
+                    }
+                case .body?, .end?:
+                    continue
+                case nil:
+                    throw ConnectionClosed()
+                }
+            }
+            var reader = HTTPBodyReader(iterator: iterator)
+            return try await body(start!, &reader)
+        }
+    }
+
+    /// A request whose whole response body (at most `limit` bytes) is returned.
+    public func send(_ request: HTTPRequest, timeout: Duration = .seconds(30), limit: Int = 64 * 1024) async throws -> (status: Int, body: [UInt8]) {
+        try await execute(request, idleTimeout: timeout) { start, reader in
+            var bytes: [UInt8] = []
+            while let chunk = try await reader.next() {
+                guard bytes.count + chunk.count <= limit else { throw ResponseTooLarge(limit: limit) }
+                bytes += chunk
+            }
+            return (start.status, bytes)
+        }
+    }
+
+    public struct ConnectionClosed: Error, CustomStringConvertible {
+        public var description: String { "the server closed the connection before answering" }
+    }
+
+    public struct ResponseTooLarge: Error, CustomStringConvertible {
+        public var limit: Int
+        public var description: String { "the response is larger than \(limit) bytes" }
+    }
+}
+
+/// The body of a response, chunk by chunk; nil at its end.
+public struct HTTPBodyReader {
+    var iterator: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator
+    var finished = false
+
+    public mutating func next() async throws -> [UInt8]? {
+        guard !finished else { return nil }
+        while true {
+            switch try await iterator.next() {
+            case .body(let buffer)?:
+                return Array(buffer.readableBytesView)
+            case .head?:
+                continue
+            case .end?, nil:
+                finished = true
+                return nil
+            }
+        }
+    }
+}
+
+/// Turns the IdleStateHandler's read-idle event into an error (and a close),
+/// so the reader of the stream sees why it ended.
+final class FailOnIdleHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.fireErrorCaught(IdleTimeout())
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

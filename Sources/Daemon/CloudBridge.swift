@@ -1,0 +1,321 @@
+import CamgateCore
+import CloudLink
+import Logging
+import Media
+import Platform
+import Store
+
+/// Connects the cloud link to the agent: every dispatched event is stored
+/// before it is acted on; `desired` is applied when its revision is newer;
+/// commands run at most once (their id is recorded first, their ack goes
+/// through the outbox); `url_update` edits a camera's source and restream.
+/// It is also the outbox the uplink drains.
+public actor CloudBridge: EventStreamSink, ReportSource {
+    let store: Store
+    let agent: Agent
+    let layout: DataLayout
+    let logger: Logger
+    let transport: HTTPTransport
+    private var flush: @Sendable () -> Void = {}
+    private var lastState: JSONValue?
+
+    public init(store: Store, agent: Agent, layout: DataLayout, transport: HTTPTransport, logger: Logger) {
+        self.store = store
+        self.agent = agent
+        self.layout = layout
+        self.transport = transport
+        self.logger = logger
+    }
+
+    /// Called when reports were queued (rings the uplink).
+    public func onReportsQueued(_ callback: @escaping @Sendable () -> Void) {
+        flush = callback
+    }
+
+    // MARK: - EventStreamSink
+
+    public func resumeID() async -> String? {
+        (try? await store.resumeID()) ?? nil
+    }
+
+    public func receive(_ event: SSEParser.Event) async throws {
+        let seq = try await store.storeEvent(id: event.lastEventID, type: event.type, data: event.data)
+        FaultPoints.hit("event-stored")
+        let outcome = await handle(type: event.type, data: event.data)
+        try? await store.setEventOutcome(seq: seq, outcome)
+    }
+
+    public func linkChanged(_ state: LinkState) async {
+        switch state {
+        case .connecting:
+            break
+        case .connected:
+            try? await store.setLink("connected", error: nil, credentialRejected: false)
+            logger.info("cloud: connected")
+            await reportState(force: true)
+            await agent.reconcile(reason: "reconnect")
+        case .waiting(let error, _):
+            try? await store.setLink("waiting", error: error, credentialRejected: false)
+        case .stopped(let reason):
+            try? await store.setLink("stopped", error: reason.rawValue, credentialRejected: reason == .credentialRejected)
+        }
+    }
+
+    // MARK: - ReportSource
+
+    public func pendingReports(limit: Int) async -> [OutboxItem] {
+        ((try? await store.pendingReports(limit: limit)) ?? []).compactMap { row in
+            (try? JSONValue.parse(row.payload)).map { OutboxItem(seq: row.seq, json: $0) }
+        }
+    }
+
+    public func acknowledgeReports(upTo seq: Int64) async {
+        try? await store.acknowledgeReports(upTo: seq)
+    }
+
+    public func uplinkFailed(_ error: String, credentialRejected: Bool) async {
+        if credentialRejected {
+            try? await store.setLink("stopped", error: "reports: \(error)", credentialRejected: true)
+        }
+    }
+
+    // MARK: - Events
+
+    func handle(type: String, data: String) async -> String {
+        let message: CloudMessage?
+        do {
+            message = try CloudProtocol.decode(type: type, data: data)
+        } catch {
+            logger.warning("cloud: rejected a \(type) event: \(error)")
+            return "rejected: \(error)"
+        }
+        switch message {
+        case .desired(let state)?: return await apply(state)
+        case .command(let command)?: return await run(command)
+        case .urlUpdate(let update)?: return await apply(update)
+        case nil: return "ignored: unknown event type"
+        }
+    }
+
+    private func apply(_ state: DesiredState) async -> String {
+        do {
+            if let stored = try await store.desiredState(), stored.origin == .cloud, state.revision <= stored.state.revision {
+                return "ignored: stale revision \(state.revision) (applied \(stored.state.revision))"
+            }
+            try await store.saveDesiredState(state, origin: .cloud)
+        } catch {
+            return "failed: cannot store the desired state: \(error)"
+        }
+        await agent.apply(state, reason: "desired revision \(state.revision)")
+        await reportState(force: true)
+        return "applied revision \(state.revision)"
+    }
+
+    private func apply(_ update: URLUpdate) async -> String {
+        var state = await agent.desiredState
+        guard var camera = state.cameras[update.camera] else { return "rejected: unknown camera \(update.camera)" }
+        do {
+            if let ts = update.timestampMs, let last = try await store.lastURLUpdateTimestamp(camera: update.camera), ts <= last {
+                return "ignored: stale url_update (timestamp \(Timestamp.rfc3339(milliseconds: ts)) is not after \(Timestamp.rfc3339(milliseconds: last)))"
+            }
+        } catch {
+            return "failed: \(error)"
+        }
+        let oldRTSP: String? = if case .rtsp(let url) = camera.source { url } else { nil }
+        let oldRTMP = camera.restream?.url
+        if let rtsp = update.rtspURL { camera.source = .rtsp(url: rtsp) }
+        if let rtmp = update.rtmpURL {
+            do { camera.restream = rtmp.isEmpty ? nil : try Restream(url: rtmp) } catch { return "rejected: rtmp_url: \(error)" }
+        }
+        let newRTSP: String? = if case .rtsp(let url) = camera.source { url } else { nil }
+        guard newRTSP != oldRTSP || camera.restream?.url != oldRTMP else { return "ignored: unchanged" }
+        state.cameras[update.camera] = camera
+        do {
+            try await store.recordURLChange(camera: update.camera, oldRTSP: oldRTSP, newRTSP: newRTSP, oldRTMP: oldRTMP,
+                                            newRTMP: camera.restream?.url, origin: "sse", eventTimestampMs: update.timestampMs)
+            try await store.saveDesiredState(state, origin: .cloud)
+        } catch {
+            return "failed: cannot store the update: \(error)"
+        }
+        let deferred: Set<WorkloadKey> = update.restartRequired ? [] : Set(WorkloadRole.allCases.map { WorkloadKey(camera: update.camera, role: $0) })
+        await agent.apply(state, reason: "url_update for \(update.camera)", deferRestart: deferred)
+        await reportState(force: true)
+        return update.restartRequired ? "applied url_update (restarted)" : "applied url_update (takes effect at the next restart)"
+    }
+
+    // MARK: - Commands
+
+    private func run(_ command: Command) async -> String {
+        let inserted: Bool
+        do {
+            inserted = try await store.insertCommand(id: command.id, type: command.type, camera: command.camera,
+                                                    args: command.args.serialized(), expiresAtMs: command.expiresAtMs)
+        } catch {
+            return "failed: cannot store the command: \(error)"
+        }
+        guard inserted else { return "ignored: duplicate command \(command.id) (not run again)" }
+        FaultPoints.hit("command-stored")
+        return await execute(command)
+    }
+
+    /// Runs a stored, not yet started command and queues its ack.
+    private func execute(_ command: Command) async -> String {
+        let now = WallClock.nowMilliseconds()
+        let (status, detail, result): (Report.AckStatus, String, JSONValue?)
+        if command.isExpired(nowMs: now) {
+            (status, detail, result) = (.expired, "expired at \(Timestamp.rfc3339(milliseconds: command.expiresAtMs ?? now))", nil)
+        } else {
+            switch command.kind {
+            case nil:
+                (status, detail, result) = (.rejected, "unknown command type \(CameraID.quoted(command.type))", nil)
+            case .otaUpdate?, .uploadRecording?:
+                (status, detail, result) = (.rejected, "\(command.type) is not supported yet", nil)
+            case .restartCamera?, .snapshot?, .rescanHardware?:
+                try? await store.markCommandRunning(command.id)
+                (status, detail, result) = await perform(command)
+                try? await store.logEvent(status == .succeeded ? .info : .warning, "command", camera: command.camera,
+                                          "command \(command.id) (\(command.type)) executed: \(status.rawValue): \(detail)")
+            }
+        }
+        await finish(command.id, status, detail, result)
+        FaultPoints.hit("command-finished")
+        return "\(status.rawValue): \(detail)"
+    }
+
+    private func perform(_ command: Command) async -> (Report.AckStatus, String, JSONValue?) {
+        let desired = await agent.desiredState
+        switch command.kind {
+        case .restartCamera?:
+            guard let camera = command.camera, desired.cameras[camera] != nil else { return (.rejected, "restart_camera needs a known camera", nil) }
+            let running = await agent.runningWorkloads(of: camera)
+            await agent.restartCamera(camera)
+            return (.succeeded, "restarted \(running.map(\.role.rawValue).joined(separator: ", ").nonEmpty ?? "nothing running; failures forgotten")", nil)
+        case .snapshot?:
+            guard let camera = command.camera, desired.cameras[camera] != nil else { return (.rejected, "snapshot needs a known camera", nil) }
+            let name = "\(Timestamp.rfc3339(milliseconds: WallClock.nowMilliseconds()).filter { $0 != ":" && $0 != "-" })-\(String(command.id.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }.prefix(32)))"
+            let output = "\(layout.root)/snapshots/\(camera)/\(name).jpg"
+            do {
+                let shot = try await agent.snapshot(camera, output: output)
+                var result: [String: JSONValue] = ["file": .string(shot.file), "bytes": .int(shot.bytes),
+                                                   "taken_at": .string(Timestamp.rfc3339(milliseconds: shot.takenAtMs)), "method": .string(shot.method)]
+                if let url = command.args["upload_url"]?.stringValue {
+                    do {
+                        try await upload(file: shot.file, to: url)
+                        result["uploaded"] = .bool(true)
+                    } catch {
+                        result["uploaded"] = .bool(false)
+                        return (.failed, "snapshot taken (\(shot.bytes) bytes) but the upload failed: \(error)", .object(result))
+                    }
+                }
+                return (.succeeded, "snapshot \(shot.bytes) bytes at \(Timestamp.rfc3339(milliseconds: shot.takenAtMs))", .object(result))
+            } catch {
+                return (.failed, "\(error)", nil)
+            }
+        case .rescanHardware?:
+            let summary = await agent.rescanHardware()
+            return (.succeeded, summary, nil)
+        default:
+            return (.rejected, "not supported", nil)
+        }
+    }
+
+    /// PUTs a file to a (pre-signed) URL: https, or http on loopback.
+    private func upload(file: String, to url: String) async throws {
+        let endpoint = try Endpoint(parsing: url)
+        let bytes = try FileSystem.read(file, limit: 64 << 20)
+        let (status, _) = try await transport.send(HTTPRequest(method: .PUT, endpoint: endpoint,
+                                                               headers: [("Content-Type", "image/jpeg")], body: bytes))
+        guard (200..<300).contains(status) else { throw Snapshotter.Failure(description: "upload answered HTTP \(status)") }
+    }
+
+    private func finish(_ id: String, _ status: Report.AckStatus, _ detail: String, _ result: JSONValue?) async {
+        let ack = Report.ack(commandID: id, status: status, detail: detail, result: result, atMs: WallClock.nowMilliseconds())
+        do {
+            try await store.finishCommand(id, status: status.rawValue, detail: Redactor.redact(detail), ack: ack.json)
+            flush()
+        } catch {
+            logger.error("cloud: cannot record the ack of \(id): \(error)")
+        }
+    }
+
+    /// After a restart: commands stored but never started run now; a
+    /// command that was running when the agent died is not run again (at
+    /// most once) and is acknowledged `failed`.
+    public func resumeUnfinishedCommands() async {
+        for stored in (try? await store.unfinishedCommands()) ?? [] {
+            switch stored.state {
+            case .received:
+                let args = (try? JSONValue.parse(stored.args)) ?? .object([:])
+                let command = Command(id: stored.id, type: stored.type, camera: stored.camera, args: args, expiresAtMs: stored.expiresAtMs)
+                logger.info("cloud: running command \(stored.id) received before the restart")
+                _ = await execute(command)
+            case .running:
+                await finish(stored.id, .failed, "interrupted by an agent restart; not run again (commands run at most once)", nil)
+            case .done:
+                break
+            }
+        }
+    }
+
+    // MARK: - State reports
+
+    /// Queues a state report when the state changed since the last one (or
+    /// when `force`d: after a desired change, on reconnect).
+    public func reportState(force: Bool = false) async {
+        guard let body = try? await StateReport.build(store: store, agent: agent, layout: layout) else { return }
+        guard force || body != lastState else { return }
+        lastState = body
+        var item = body
+        if case .object(var fields) = item {
+            fields["at"] = .string(Timestamp.rfc3339(milliseconds: WallClock.nowMilliseconds()))
+            item = .object(fields)
+        }
+        do {
+            try await store.enqueueReport(kind: "state", payload: item)
+            flush()
+        } catch {
+            logger.error("cloud: cannot queue a state report: \(error)")
+        }
+    }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}
+
+/// The `state` report (docs/protocol.md), without its `at`.
+enum StateReport {
+    static func build(store: Store, agent: Agent, layout: DataLayout) async throws -> JSONValue {
+        let desired = await agent.desiredState
+        let restreams = await agent.restreamStates
+        var cameras: [String: JSONValue] = [:]
+        for row in try await store.cameras() where row.state != .removed {
+            guard let spec = desired.cameras[row.id] else { continue }
+            var fields: [String: JSONValue] = [
+                "state": .string(row.state.rawValue),
+                "viewing": .bool(false),
+                "encoder": .string(spec.record ? RecorderCommand.encoder(for: spec).name : "none"),
+                "last_error": row.lastError.map { .string($0) } ?? .null,
+            ]
+            if spec.restream != nil { fields["restream"] = .string(restreams[row.id] ?? "stopped") }
+            cameras[row.id.rawValue] = .object(fields)
+        }
+        let capacity = (try? FileSystem.capacity(of: FileSystem.exists(layout.recordingsRoot) ? layout.recordingsRoot : layout.root)) ?? (total: 0, available: 0)
+        return .object([
+            "kind": .string("state"),
+            "applied_revision": .int(desired.revision),
+            "cameras": .object(cameras),
+            "storage": .object(["free_bytes": .int(capacity.available), "recordings_bytes": .int(try await store.recordingBytes())]),
+        ])
+    }
+}
+
+extension VideoEncoder {
+    /// The name reports use.
+    public var name: String {
+        switch self {
+        case .copy: "copy"
+        case .software: "software"
+        }
+    }
+}
