@@ -2,6 +2,7 @@ import CamgateCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 
 /// The state of the cloud link, as the agent records and shows it.
@@ -23,6 +24,9 @@ public protocol EventStreamSink: Sendable {
     /// stored) drops the connection: the event comes again after a reconnect.
     func receive(_ event: SSEParser.Event) async throws
     func linkChanged(_ state: LinkState) async
+    /// An event was dropped for its size; `id` (when it had one) becomes the
+    /// resume point so that it is not sent again.
+    func skipped(id: String?, reason: String) async
 }
 
 /// Follows the device's event stream: connects, parses (bounded, WHATWG
@@ -137,12 +141,24 @@ public final class EventStreamClient: Sendable {
             return Attempt(outcome: outcome, receivedEvents: progress.received.withLock { $0 }, retryMilliseconds: progress.retry.withLock { $0 })
         } catch let tooLarge as SSEParser.TooLarge {
             logger.error("cloud: dropping the connection: \(tooLarge)")
+            await sink.skipped(id: tooLarge.eventID, reason: "\(tooLarge)")
             return Attempt(outcome: .eventTooLarge, receivedEvents: progress.received.withLock { $0 }, retryMilliseconds: progress.retry.withLock { $0 })
         } catch is IdleTimeout {
             return Attempt(outcome: .idleTimeout, receivedEvents: progress.received.withLock { $0 }, retryMilliseconds: progress.retry.withLock { $0 })
         } catch {
-            return Attempt(outcome: .networkError("\(error)"), receivedEvents: progress.received.withLock { $0 }, retryMilliseconds: progress.retry.withLock { $0 })
+            return Attempt(outcome: .networkError(EventStreamClient.describe(error)), receivedEvents: progress.received.withLock { $0 }, retryMilliseconds: progress.retry.withLock { $0 })
         }
+    }
+
+    /// A network error in an operator's words.
+    static func describe(_ error: any Error) -> String {
+        if let tls = error as? NIOSSLError {
+            let text = "\(tls)"
+            if text.contains("CERTIFICATE_VERIFY_FAILED") { return "TLS handshake failed: the server certificate could not be verified" }
+            return "TLS error: \(text.prefix(200))"
+        }
+        if let io = error as? IOError { return "\(io.description)" }
+        return Redactor.redact("\(error)")
     }
 
     func describe(_ outcome: StreamOutcome) -> String {

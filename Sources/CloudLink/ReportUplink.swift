@@ -74,10 +74,10 @@ public final class ReportUplink: Sendable {
                     await doorbell.wait(timeout: delay)
                 }
             } catch {
-                await source.uplinkFailed(Redactor.redact("\(error)"), credentialRejected: false)
+                await source.uplinkFailed(EventStreamClient.describe(error), credentialRejected: false)
                 let delay = backoff.delay(attempt: failures, random: Double.random(in: 0..<1, using: &random))
                 failures += 1
-                logger.warning("cloud: reports not delivered: \(Redactor.redact("\(error)")); retrying in \(delay)")
+                logger.warning("cloud: reports not delivered: \(EventStreamClient.describe(error)); retrying in \(delay)")
                 await doorbell.wait(timeout: delay)
             }
         }

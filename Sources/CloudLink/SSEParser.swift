@@ -32,7 +32,11 @@ public struct SSEParser: Sendable {
 
     public struct TooLarge: Error, CustomStringConvertible, Sendable {
         public var limit: Int
-        public var description: String { "an event is larger than \(limit) bytes" }
+        /// The id the oversized event announced before the limit was hit,
+        /// if any: the client records it as skipped and resumes after it,
+        /// so that one poisonous event cannot block the stream forever.
+        public var eventID: String?
+        public var description: String { "an event is larger than \(limit) bytes" + (eventID.map { " (id \($0))" } ?? "") }
     }
 
     public static let defaultMaximumEventBytes = 1 << 20
@@ -48,6 +52,7 @@ public struct SSEParser: Sendable {
     private var hasData = false
     private var eventType: [UInt8] = []
     private var idBuffer = ""
+    private var idSetInThisEvent = false
     private var pendingBOM: [UInt8]? = []
     private var skipLineFeed = false
 
@@ -88,6 +93,8 @@ public struct SSEParser: Sendable {
         eventType.removeAll()
         pendingBOM = nil
         skipLineFeed = false
+        idSetInThisEvent = false
+        idBuffer = lastEventID
     }
 
     private mutating func consume(_ byte: UInt8, into events: inout [Event]) throws(TooLarge) {
@@ -103,7 +110,9 @@ public struct SSEParser: Sendable {
             processLine(into: &events)
         default:
             line.append(byte)
-            if line.count + data.count > maximumEventBytes { throw TooLarge(limit: maximumEventBytes) }
+            if line.count + data.count > maximumEventBytes {
+                throw TooLarge(limit: maximumEventBytes, eventID: idSetInThisEvent ? idBuffer : nil)
+            }
         }
     }
 
@@ -132,7 +141,10 @@ public struct SSEParser: Sendable {
             data.append(0x0A)
             hasData = true
         case "id":
-            if !value.contains(0) { idBuffer = String(decoding: value, as: UTF8.self) }
+            if !value.contains(0) {
+                idBuffer = String(decoding: value, as: UTF8.self)
+                idSetInThisEvent = true
+            }
         case "retry":
             if !value.isEmpty, value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
                 retryMilliseconds = Int(String(decoding: value, as: UTF8.self)) ?? Int.max
@@ -144,6 +156,7 @@ public struct SSEParser: Sendable {
 
     private mutating func dispatch(into events: inout [Event]) {
         lastEventID = idBuffer
+        idSetInThisEvent = false
         defer {
             data.removeAll(keepingCapacity: true)
             hasData = false

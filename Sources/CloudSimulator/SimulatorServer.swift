@@ -148,6 +148,7 @@ struct SimulatorServer {
     // MARK: - The event stream
 
     func events(_ request: Request, _ out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, redirected: Bool) async throws {
+        await state.noteHeaders(request.headers.map { ($0.name, $0.value) })
         guard await state.authorized(request.headers.first(name: "Authorization")) else {
             return try await respond(out, 401, ["error": .string("unauthorized")])
         }

@@ -63,6 +63,8 @@ actor SimulatorState {
     var uploads: [String: Int] = [:]
     var connections = 0
     var lastEventIDs: [String] = []
+    /// The headers of the last event-stream request (token masked).
+    var lastRequestHeaders: [String: String] = [:]
     private var streams: [Int: AsyncStream<Outgoing>.Continuation] = [:]
     private var nextStreamID = 0
     private var nextCommand = 0
@@ -192,6 +194,14 @@ actor SimulatorState {
         streams.removeValue(forKey: id)?.finish()
     }
 
+    func noteHeaders(_ headers: [(String, String)]) {
+        var out: [String: String] = [:]
+        for (name, value) in headers {
+            out[name.lowercased()] = name.lowercased() == "authorization" ? (value == "Bearer \(token)" ? "Bearer <token>" : "Bearer <other>") : value
+        }
+        lastRequestHeaders = out
+    }
+
     func noteWritten(_ id: Int, atUs: Int64) {
         if let index = events.firstIndex(where: { $0.id == id }), events[index].firstWrittenAtUs == nil {
             events[index].firstWrittenAtUs = atUs
@@ -227,6 +237,7 @@ actor SimulatorState {
         .object([
             "connections": .int(Int64(connections)), "open_streams": .int(Int64(streams.count)),
             "last_event_ids": .array(lastEventIDs.map { .string($0) }), "events": .int(Int64(events.count)),
+            "last_request_headers": .object(lastRequestHeaders.mapValues { .string($0) }),
             "revision": .int(revision), "faults": faults.json,
             "uploads": .object(uploads.mapValues { .int(Int64($0)) }),
         ])

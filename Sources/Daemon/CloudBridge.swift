@@ -45,6 +45,12 @@ public actor CloudBridge: EventStreamSink, ReportSource {
         try? await store.setEventOutcome(seq: seq, outcome)
     }
 
+    public func skipped(id: String?, reason: String) async {
+        if let seq = try? await store.storeEvent(id: id ?? "", type: "(dropped)", data: "") {
+            try? await store.setEventOutcome(seq: seq, "dropped: \(reason)")
+        }
+    }
+
     public func linkChanged(_ state: LinkState) async {
         switch state {
         case .connecting:
