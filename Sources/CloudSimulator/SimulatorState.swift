@@ -142,16 +142,18 @@ actor SimulatorState {
         return id
     }
 
-    /// Appends a desired state, giving it the next revision unless it has a
-    /// larger one.
+    /// Appends a desired state, giving it the next revision unless it asks
+    /// for a larger one. `"force_revision": true` sends the revision asked
+    /// as is (to test one going backwards) without moving the counter back.
     func appendDesired(_ document: JSONValue) -> (id: Int, revision: Int64) {
         guard case .object(var fields) = document else { return (0, revision) }
         let asked = fields["revision"]?.int64Value
-        revision = max(revision + 1, asked ?? 0)
-        if let asked, asked < revision, fields["force_revision"] != nil { revision = asked }
+        let forced = fields["force_revision"] == .bool(true)
         fields["force_revision"] = nil
-        fields["revision"] = .int(revision)
-        return (append(type: "desired", data: JSONValue.object(fields).serialized()), revision)
+        let assigned = forced ? (asked ?? revision) : max(revision + 1, asked ?? 0)
+        revision = max(revision, assigned)
+        fields["revision"] = .int(assigned)
+        return (append(type: "desired", data: JSONValue.object(fields).serialized()), assigned)
     }
 
     func appendCommand(_ document: JSONValue) -> Int {

@@ -42,8 +42,8 @@ import TestSupport
     }
 
     @Test func cameraThatVanishesClosesItsSegmentAndIsReconnected() async throws {
-        let port = freePort()
-        var server: RTSPTestServer? = try await RTSPTestServer(port: port, logDirectory: dir.path)
+        var server: RTSPTestServer? = try await RTSPTestServer(logDirectory: dir.path)
+        let port = server!.port
         let cam = try CameraID("gate")
         let desired = DesiredState(cameras: [cam: CameraSpec(source: .rtsp(url: "rtsp://127.0.0.1:\(port)/cam"), record: true)],
                                    recording: RecordingPolicy(segmentSeconds: 2, retainDays: 1, minFreePercent: 0))

@@ -3,7 +3,7 @@
 H.264 test pattern (640x360, 15 fps, one keyframe a second).
 
 usage: rtsp_server.py PORT [MOUNT]
-Prints "ready" once it listens. Kill it to simulate a camera that vanishes.
+PORT 0 picks a free port. Prints "ready PORT" once it listens. Kill it to simulate a camera that vanishes.
 """
 import sys
 
@@ -28,5 +28,5 @@ factory.set_shared(True)
 server.get_mount_points().add_factory(mount, factory)
 if server.attach(None) == 0:
     sys.exit("cannot listen on port " + port)
-print("ready", flush=True)
+print("ready", server.get_bound_port(), flush=True)
 GLib.MainLoop().run()

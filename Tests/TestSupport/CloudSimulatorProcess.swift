@@ -21,7 +21,7 @@ public final class CloudSimulatorProcess: @unchecked Sendable {
             chmod(tokenFile, 0o600)
         }
         scheme = tls == nil ? "http" : "https"
-        var args = ["--port", String(port ?? Int(freePort())), "--token-file", tokenFile, "--ping-interval", String(pingInterval),
+        var args = ["--port", String(port ?? 0), "--token-file", tokenFile, "--ping-interval", String(pingInterval),
                     "--state-file", "\(directory)/sim-state.json"] + extraArguments
         if let tls { args += ["--tls-certificate", tls.certificate, "--tls-key", tls.key] }
         let log = "\(directory)/sim-\(UInt32.random(in: 0...UInt32.max)).log"

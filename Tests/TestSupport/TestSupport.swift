@@ -181,14 +181,17 @@ public final class RTSPTestServer: @unchecked Sendable {
     public let process: ChildProcess
     public var url: String { "rtsp://127.0.0.1:\(port)/cam" }
 
-    public init(port: UInt16 = freePort(), logDirectory: String) async throws {
-        self.port = port
+    /// - Parameter port: 0 lets the server pick a free one.
+    public init(port: UInt16 = 0, logDirectory: String) async throws {
         process = try ChildProcess("/usr/bin/python3", [Repository.fixture("rtsp_server.py"), String(port)],
-                                   logPath: "\(logDirectory)/rtsp-\(port).log")
+                                   logPath: "\(logDirectory)/rtsp-\(UInt32.random(in: 0...UInt32.max)).log")
         let process = process
-        guard await waitUntil(timeout: .seconds(15), { process.log.contains("ready") || !process.isRunning }), process.isRunning else {
+        guard await waitUntil(timeout: .seconds(15), { process.log.contains("ready") || !process.isRunning }), process.isRunning,
+              let line = process.log.split(separator: "\n").first(where: { $0.hasPrefix("ready") }),
+              let bound = line.split(separator: " ").last.flatMap({ UInt16($0) }) else {
             throw RTSPServerError(message: "the RTSP test server did not start: \(process.log)")
         }
+        self.port = bound
     }
 
     public func stop() {
@@ -197,4 +200,57 @@ public final class RTSPTestServer: @unchecked Sendable {
     }
 
     public struct RTSPServerError: Error, CustomStringConvertible { public var message: String; public var description: String { message } }
+}
+
+/// A real RTMP server: nginx with the RTMP module, on a free loopback port.
+public final class RTMPTestServer: @unchecked Sendable {
+    public let port: UInt16
+    public let process: ChildProcess
+
+    public init(directory: String) async throws {
+        port = freePort()
+        let conf = "\(directory)/nginx-\(port).conf"
+        try """
+        load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
+        daemon off;
+        master_process off;
+        pid \(directory)/nginx-\(port).pid;
+        error_log \(directory)/nginx-\(port)-error.log info;
+        events {}
+        rtmp { server { listen 127.0.0.1:\(port); application live { live on; } } }
+        """.write(toFile: conf, atomically: true, encoding: .utf8)
+        process = try ChildProcess("/usr/sbin/nginx", ["-c", conf, "-p", directory, "-e", "\(directory)/nginx-\(port)-error.log"],
+                                   logPath: "\(directory)/nginx-\(port).log")
+        let port = port
+        guard await waitUntil(timeout: .seconds(10), { canConnect(port) }) else {
+            throw RTSPTestServer.RTSPServerError(message: "nginx-rtmp did not start: \(process.log)")
+        }
+    }
+
+    public func url(_ key: String) -> String { "rtmp://127.0.0.1:\(port)/live/\(key)" }
+
+    /// True when a stream is being published under `key` (ffprobe reads it).
+    public func isPublishing(_ key: String) -> Bool {
+        guard let result = try? runProgram("/usr/bin/ffprobe", ["-v", "error", "-rw_timeout", "3000000", "-show_entries", "stream=codec_name",
+                                                                 "-of", "csv=p=0", url(key)], timeout: .seconds(8)) else { return false }
+        return result.status == 0 && result.output.contains("h264")
+    }
+
+    public func stop() {
+        process.signal(SIGKILL)
+        _ = process.exitStatus
+    }
+
+    deinit { stop() }
+}
+
+/// True when something accepts TCP connections on the loopback port.
+public func canConnect(_ port: UInt16) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = port.bigEndian
+    return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
 }
