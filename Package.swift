@@ -32,6 +32,10 @@ let package = Package(
         .target(name: "Supervisor", dependencies: ["CamgateCore", "Platform", "CPlatform"]),
         // ffmpeg command lines, segment lists, recordings on disk.
         .target(name: "Media", dependencies: ["CamgateCore", "Platform"]),
+        // libva (through dlopen) and V4L2 ioctl constants for the probes.
+        .target(name: "CHardware", linkerSettings: [.linkedLibrary("dl")]),
+        // Cameras and encoders: V4L2 probe, capture choice, encoder probe with trial encodes, hotplug.
+        .target(name: "Hardware", dependencies: ["CamgateCore", "Media", "Platform", "CPlatform", "CHardware"]),
         // The cloud link: SSE parser and client, protocol, report uplink.
         .target(name: "CloudLink", dependencies: [
             "CamgateCore",
@@ -43,13 +47,13 @@ let package = Package(
         ]),
         // The agent: wires store, supervisor and media under a ServiceGroup.
         .target(name: "Daemon", dependencies: [
-            "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink",
+            "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink", "Hardware",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "camgate", dependencies: [
-            "CamgateCore", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink",
+            "CamgateCore", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """camgate benchmark: footprint and timing of the agent, next to bare ffmpeg.
 
-usage: bench/run.py [--quick] [--binary PATH]
+usage: bench/run.py [--quick] [--binary PATH] [--simulator PATH] [--only core|cloud]
 
 Builds the static release binary (unless --binary is given), then measures
 and prints a table:
@@ -16,7 +16,7 @@ and prints a table:
     segments at real-time rate (ffprobe: start of N+1 - end of N);
   - agent non-video bytes written per hour (/proc/PID/io).
 --quick shortens the windows (for a smoke run); the targets are judged on a
-full run.
+full run. Then it runs bench/cloud.py (the cloud-link figures).
 """
 import json
 import os
@@ -40,14 +40,18 @@ def sh(argv, **kw):
 
 
 def build():
+    """The stripped static release binaries of the agent and the simulator."""
     if "--binary" in sys.argv:
-        return sys.argv[sys.argv.index("--binary") + 1]
-    print("building the static release binary...", file=sys.stderr)
-    sh(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "camgate"], cwd=ROOT)
-    out = os.path.join(tempfile.mkdtemp(prefix="camgate-bench-bin-"), "camgate")
-    shutil.copy(os.path.join(ROOT, ".build/release/camgate"), out)
-    sh(["strip", out])
-    return out
+        binary = sys.argv[sys.argv.index("--binary") + 1]
+        simulator = sys.argv[sys.argv.index("--simulator") + 1] if "--simulator" in sys.argv else os.path.join(os.path.dirname(binary), "camgate-cloud-sim")
+        return binary, simulator
+    print("building the static release binaries...", file=sys.stderr)
+    out = tempfile.mkdtemp(prefix="camgate-bench-bin-")
+    for product in ("camgate", "camgate-cloud-sim"):
+        sh(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", product], cwd=ROOT)
+        shutil.copy(os.path.join(ROOT, ".build/release", product), os.path.join(out, product))
+        sh(["strip", os.path.join(out, product)])
+    return os.path.join(out, "camgate"), os.path.join(out, "camgate-cloud-sim")
 
 
 def stat(pid):
@@ -141,6 +145,39 @@ def measure_idle_rss(binary, work):
     rss = stat(agent.proc.pid)["rss"]
     agent.stop()
     return rss
+
+
+def measure_idle_rss_tls(binary, simulator, work):
+    """8 cameras configured, none recording, and the cloud link up over TLS
+    (certificate verified against a CA file): the budget's own condition."""
+    base = os.path.join(work, "idle-tls")
+    os.makedirs(base)
+    cert, key = os.path.join(base, "cert.pem"), os.path.join(base, "key.pem")
+    sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+        "-out", cert, "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+    token = os.path.join(base, "token")
+    with open(token, "w") as f:
+        f.write("bench\n")
+    os.chmod(token, 0o600)
+    simlog = os.path.join(base, "sim.log")
+    sim = subprocess.Popen([simulator, "--port", "0", "--token-file", token, "--tls-certificate", cert, "--tls-key", key],
+                           stdout=open(simlog, "w"), stderr=subprocess.STDOUT)
+    port = wait_for(lambda: open(simlog).read().split("https://127.0.0.1:")[1].split()[0] if "listening" in open(simlog).read() else None, 10)
+    data = os.path.join(base, "data")
+    config = os.path.join(base, "config.json")
+    write_config(config, 8, False, 1800)
+    doc = json.load(open(config))
+    doc["cloud"] = {"endpoint": f"https://127.0.0.1:{port}", "device_id": "dev-1", "token_file": token, "ca_file": cert}
+    json.dump(doc, open(config, "w"))
+    agent = Agent(binary, data, config)
+    connected = wait_for(lambda: '"connected":true' in subprocess.run([binary, "cloud", "status", "--data-dir", data, "--json"],
+                                                                      capture_output=True, text=True).stdout, 20, 0.2)
+    time.sleep(5 if QUICK else 15)
+    rss = stat(agent.proc.pid)["rss"]
+    agent.stop()
+    sim.terminate()
+    sim.wait()
+    return rss, bool(connected)
 
 
 def measure_recording(binary, work):
@@ -273,12 +310,23 @@ def mb(b):
 
 
 def main():
-    binary = build()
+    binary, simulator = build()
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+    if only != "cloud":
+        core(binary, simulator)
+    if only != "core":
+        print()
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "cloud.py"), "--binary", binary, "--simulator", simulator]
+                       + (["--quick"] if QUICK else []), check=True)
+
+
+def core(binary, simulator):
     work = tempfile.mkdtemp(prefix="camgate-bench-")
     size = os.path.getsize(binary)
     xz = len(subprocess.run(["xz", "-9e", "-c", binary], check=True, capture_output=True).stdout)
     print("measuring idle RSS...", file=sys.stderr)
     idle = measure_idle_rss(binary, work)
+    idle_tls, tls_up = measure_idle_rss_tls(binary, simulator, work)
     print(f"measuring 4 recording cameras for {WINDOW} s...", file=sys.stderr)
     rec = measure_recording(binary, work)
     print(f"measuring bare ffmpeg x4 for {WINDOW} s...", file=sys.stderr)
@@ -297,6 +345,8 @@ def main():
         ("static stripped binary", mb(size), "<= 30 MB", size <= 30e6),
         ("binary, xz -9e (OTA payload)", mb(xz), "<= 8 MB", xz <= 8e6),
         ("idle RSS, 8 cameras configured, none recording", mb(idle), "<= 25 MB", idle <= 25e6),
+        ("idle RSS, same, with the TLS cloud link up" + ("" if tls_up else " (LINK DID NOT COME UP)"), mb(idle_tls), "<= 25 MB",
+         idle_tls <= 25e6 and tls_up),
         (f"agent CPU, 4 cameras recording ({WINDOW} s)", f"{rec['agent_cpu']:.2f} % of a core", "<= 1 %", rec["agent_cpu"] <= 1),
         ("agent RSS, 4 cameras recording", mb(rec["agent_rss"]), "", None),
         ("ffmpeg children CPU (each)", ", ".join(f"{c:.1f}" for c in rec["ffmpeg_cpu"]) + " %", "", None),

@@ -1,4 +1,5 @@
 import CamgateCore
+import Hardware
 import Logging
 import Media
 import Platform
@@ -25,6 +26,12 @@ public actor Agent {
         public var logCapBytes: Int64 = 1 << 20
         /// Queue a `recording` report per finished segment (cloud mode).
         public var reportRecordings = false
+        /// The hardware probe; nil records with software and no capture choice.
+        public var hardware: HardwareProbe?
+        /// Which usable encoder `auto` takes first.
+        public var encoderPriority = EncoderBackend.defaultPriority
+        /// Whether a V4L2 device node exists now (a camera without it is offline).
+        public var devicePresent: @Sendable (String) -> Bool = { FileSystem.exists($0) }
 
         public init(layout: DataLayout, tools: FFmpegTools) {
             self.layout = layout
@@ -46,6 +53,13 @@ public actor Agent {
     private var lastEventPrune = ContinuousClock.now
     /// Called after reports were queued (the uplink flushes).
     private var reportsQueued: @Sendable () -> Void = {}
+    /// Cameras and encoders, from the last probe.
+    public private(set) var inventory: Inventory?
+    /// Cameras whose hardware encoder failed at run time: they use software.
+    private var softwareFallback: [CameraID: String] = [:]
+    /// The encoder each running recorder was started with.
+    private var runningEncoders: [WorkloadKey: VideoEncoder] = [:]
+    private var inventoryListeners: [@Sendable (Inventory) async -> Void] = []
 
     /// Instants at which a held workload may start again; the service
     /// sleeps until each and reconciles.
@@ -92,7 +106,80 @@ public actor Agent {
         await recoverSegments()
         await indexTick()
         try? await store.pruneEvents()
+        await refreshInventory(full: false)
         await reconcile(reason: "boot")
+    }
+
+    // MARK: - Hardware
+
+    /// Probes the hardware. `full` repeats the trial encodes; otherwise the
+    /// encoder results cached for this boot and this hardware are reused.
+    public func refreshInventory(full: Bool) async {
+        guard let hardware = options.hardware else { return }
+        var cached: (fingerprint: String, encoders: [EncoderCandidate])?
+        if !full, let row = try? await store.cachedEncoderProbe(bootID: supervisor.bootID),
+           case .array(let items)? = try? JSONValue.parse(row.encoders) {
+            cached = (row.fingerprint, items.compactMap(EncoderCandidate.init(json:)))
+        }
+        let result = await hardware.run(cached: cached)
+        if cached?.fingerprint != result.fingerprint {
+            try? await store.saveEncoderProbe(bootID: supervisor.bootID, fingerprint: result.fingerprint,
+                                              encoders: JSONValue.array(result.encoders.map(\.json)).serialized())
+            let usable = result.encoders.filter(\.usable).map { "\($0.backend.rawValue)\($0.device == "-" ? "" : " \($0.device)")" }
+            logger.info("hardware: \(result.cameras.count) cameras, usable encoders: \(usable.joined(separator: ", ")) (probed in \(result.durationMs) ms)")
+            try? await store.logEvent(.info, "hardware", "probed: \(result.cameras.count) cameras; usable encoders: \(usable.joined(separator: ", "))")
+        }
+        inventory = result
+        for listener in inventoryListeners { await listener(result) }
+    }
+
+    /// V4L2 nodes changed (hotplug): re-read the cameras (no trial encode)
+    /// and reconcile: a camera that came back records again.
+    public func camerasChanged() async {
+        guard let hardware = options.hardware else { return }
+        let nodes = hardware.cameras()
+        if var current = inventory {
+            current.nodes = nodes
+            inventory = current
+            for listener in inventoryListeners { await listener(current) }
+        } else {
+            await refreshInventory(full: false)
+        }
+        logger.info("hardware: video devices changed: \(nodes.filter { $0.kind == .capture }.map(\.path).joined(separator: ", "))")
+        await reconcile(reason: "hotplug")
+    }
+
+    public func onInventory(_ listener: @escaping @Sendable (Inventory) async -> Void) {
+        inventoryListeners.append(listener)
+    }
+
+    /// How a camera is read and encoded: the capture mode a V4L2 camera
+    /// offers, and the encoder (`auto`: the best usable one by priority,
+    /// software when none, copy for H.264 sources).
+    func encoding(for id: CameraID, _ spec: CameraSpec) -> (VideoEncoder, CaptureMode?) {
+        var capture: CaptureMode?
+        if case .v4l2(let device) = spec.source, let node = inventory?.node(for: device) {
+            capture = CaptureChoice.choose(node, wanted: spec.video)
+        }
+        switch spec.video.encoder {
+        case .copy:
+            return (.copy, capture)
+        case .auto where capture?.native == true, .auto where { if case .rtsp = spec.source { true } else { false } }():
+            return (.copy, capture)
+        default:
+            break
+        }
+        if softwareFallback[id] != nil { return (.software, capture) }
+        let wanted: [EncoderBackend]
+        switch spec.video.encoder {
+        case .software, .copy: return (.software, capture)
+        case .auto: wanted = options.encoderPriority
+        case .nvenc: wanted = [.nvenc]
+        case .qsv: wanted = [.qsv]
+        case .vaapi: wanted = [.vaapi]
+        case .v4l2m2m: wanted = [.v4l2m2m]
+        }
+        return (inventory?.bestEncoder(priority: wanted)?.encoder ?? .software, capture)
     }
 
     // MARK: - Desired state
@@ -157,6 +244,11 @@ public actor Agent {
                 break
             }
         }
+        for (id, camera) in desired.sortedCameras where camera.record && isOffline(camera) {
+            if case .v4l2(let device) = camera.source {
+                try? await store.setCameraState(id, .offline, lastError: .some("\(device) is not present"))
+            }
+        }
         logger.info("reconcile (\(reason)): \(plan.summary)")
     }
 
@@ -164,11 +256,12 @@ public actor Agent {
     /// per camera with an RTMP destination.
     func desiredWorkloads() -> [WorkloadKey: ProcessSpec] {
         var specs: [WorkloadKey: ProcessSpec] = [:]
-        for (id, camera) in desired.sortedCameras {
+        for (id, camera) in desired.sortedCameras where !isOffline(camera) {
             if camera.record {
+                let (encoder, capture) = encoding(for: id, camera)
                 specs[WorkloadKey(camera: id, role: .recorder)] =
                     RecorderCommand.spec(camera: id, spec: camera, policy: desired.recording, layout: layout,
-                                         tools: options.tools, encoder: RecorderCommand.encoder(for: camera))
+                                         tools: options.tools, encoder: encoder, capture: capture)
             }
             if let restream = camera.restream {
                 specs[WorkloadKey(camera: id, role: .restream)] =
@@ -176,6 +269,19 @@ public actor Agent {
             }
         }
         return specs
+    }
+
+    /// A V4L2 camera whose device node is absent.
+    func isOffline(_ spec: CameraSpec) -> Bool {
+        if case .v4l2(let device) = spec.source { return !options.devicePresent(device) }
+        return false
+    }
+
+    /// The encoder a running recorder uses (for reports).
+    public func encoderName(_ camera: CameraID) -> String? {
+        runningEncoders[WorkloadKey(camera: camera, role: .recorder)].map { encoder in
+            softwareFallback[camera].map { _ in "\(encoder.name) (fallback from hardware)" } ?? encoder.name
+        }
     }
 
     // MARK: - One-shot actions
@@ -191,11 +297,19 @@ public actor Agent {
                                           tools: options.tools, output: output)
     }
 
-    /// Looks at the hardware again and reconciles with what it finds.
+    /// Probes the hardware again (trial encodes included), forgets runtime
+    /// encoder fallbacks, and reconciles with what it finds.
     public func rescanHardware() async -> String {
+        guard options.hardware != nil else {
+            await reconcile(reason: "rescan_hardware")
+            return "no hardware probe configured; reconciled"
+        }
+        softwareFallback.removeAll()
+        await refreshInventory(full: true)
         await reconcile(reason: "rescan_hardware")
-        let running = await supervisor.running.count
-        return "reconciled: \(running) processes running"
+        guard let inventory else { return "probe failed" }
+        let usable = inventory.encoders.filter(\.usable).map(\.backend.rawValue)
+        return "\(inventory.cameras.count) cameras; usable encoders: \(usable.joined(separator: ", ")); probed in \(inventory.durationMs) ms"
     }
 
     /// What the agent runs for a camera now.
@@ -212,6 +326,7 @@ public actor Agent {
                 indexers[key.camera] = SegmentIndexer(camera: key.camera, layout: layout)
             }
             let child = try await supervisor.start(key, spec: spec)
+            if key.role == .recorder, let camera = desired.cameras[key.camera] { runningEncoders[key] = encoding(for: key.camera, camera).0 }
             try await store.saveProcess(ProcessRow(key: key, identity: child.identity, fingerprint: child.fingerprint,
                                                    startedAtMs: child.startedAtMs, logFile: child.logFile))
             if showsInCameraState(key) { try await store.setCameraState(key.camera, .starting) } else { restreamStates[key.camera] = "running" }
@@ -230,6 +345,7 @@ public actor Agent {
 
     private func stopWorkload(_ key: WorkloadKey, reason: String) async {
         await supervisor.stop(key, grace: options.stopGrace)
+        runningEncoders[key] = nil
         if key.role == .recorder { await finishRecorder(key.camera) }
         try? await store.deleteProcess(key)
         if showsInCameraState(key) {
@@ -292,12 +408,27 @@ public actor Agent {
     public func handle(_ exit: Supervisor.Exit) async {
         guard !exit.requested else { return }
         let key = exit.child.key
+        let encoder = runningEncoders.removeValue(forKey: key)
         if key.role == .recorder { await finishRecorder(key.camera) }
         try? await store.deleteProcess(key)
+        let tail = exit.logTail.suffix(3).joined(separator: " | ")
+        if let camera = desired.cameras[key.camera], isOffline(camera), case .v4l2(let device) = camera.source {
+            // The camera was unplugged: not a failure; it records again when it returns.
+            logger.warning("camera \(key.camera) is offline: \(device) vanished", metadata: ["workload": "\(key)"])
+            try? await store.logEvent(.warning, "offline", camera: key.camera, "\(device) vanished; the segment was closed")
+            try? await store.setCameraState(key.camera, .offline, lastError: .some("\(device) vanished"))
+            await reconcile(reason: "process exit")
+            return
+        }
+        if let encoder, encoder.isHardware, exit.ranFor < options.restartPolicy.healthyRun {
+            softwareFallback[key.camera] = tail
+            let message = "hardware encoder \(encoder.name) failed for \(key.camera)" + (tail.isEmpty ? "" : " (\(tail))") + "; recording with software"
+            logger.warning("\(message)")
+            try? await store.logEvent(.warning, "encoder-fallback", camera: key.camera, message)
+        }
         var tracker = tracker(key)
         let hold = tracker.recordExit(startedAt: exit.child.startedAt, exitedAt: .now, random: Double.random(in: 0..<1, using: &random))
         trackers[key] = tracker
-        let tail = exit.logTail.suffix(3).joined(separator: " | ")
         let detail = "\(key.role.rawValue) exited (\(exit.status)) after \(exit.ranFor.formattedSeconds)" + (tail.isEmpty ? "" : ": \(tail)")
         let retry: String
         switch hold {

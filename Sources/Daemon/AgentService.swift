@@ -1,4 +1,5 @@
 import CloudLink
+import Hardware
 import Logging
 import ServiceLifecycle
 import Store
@@ -76,11 +77,27 @@ public struct AgentService: Service {
                 await agent.enforceRetention()
                 await every(options.retentionInterval) { await agent.enforceRetention() }
             }
+            if agent.options.hardware != nil {
+                do {
+                    let watcher = try HotplugWatcher()
+                    group.addTask {
+                        await withTaskCancellationHandler {
+                            for await _ in watcher.changes { await agent.camerasChanged() }
+                        } onCancel: {
+                            watcher.shutdown()
+                        }
+                    }
+                } catch {
+                    logger.warning("hardware: no hotplug notifications (\(error)); cameras are re-read on the health tick")
+                }
+            }
             if let cloud {
                 // Recording already runs: the cloud is connected after, never before.
                 let uplink = cloud.uplink, client = cloud.client, bridge = cloud.bridge
                 await bridge.onReportsQueued { uplink.flushSoon() }
                 await agent.onReportsQueued { uplink.flushSoon() }
+                await agent.onInventory { inventory in await bridge.reportDiscovered(inventory) }
+                if let inventory = await agent.inventory { await bridge.reportDiscovered(inventory) }
                 await bridge.resumeUnfinishedCommands()
                 group.addTask { await client.run() }
                 group.addTask { await uplink.run() }

@@ -1,5 +1,6 @@
 import CamgateCore
 import CloudLink
+import Hardware
 import Logging
 import Media
 import Platform
@@ -263,6 +264,33 @@ public actor CloudBridge: EventStreamSink, ReportSource {
         }
     }
 
+    // MARK: - Discovered cameras
+
+    private var lastDiscovered: JSONValue?
+
+    /// Reports V4L2 cameras the box has that the desired state does not use
+    /// (when that set changed).
+    public func reportDiscovered(_ inventory: Inventory) async {
+        let desired = await agent.desiredState
+        let used = Set(desired.cameras.values.compactMap { spec -> String? in if case .v4l2(let d) = spec.source { d } else { nil } })
+        let unused = inventory.cameras.filter { node in
+            node.kind == .capture && !used.contains(node.path) && !(node.byID.map(used.contains) ?? false) && !(node.byPath.map(used.contains) ?? false)
+        }
+        let cameras = JSONValue.array(unused.map { node in
+            .object(["device": .string(node.stableID), "name": .string(node.card), "formats": .array(Inventory.formatSummary(node).map { .string($0) })])
+        })
+        guard cameras != lastDiscovered else { return }
+        lastDiscovered = cameras
+        guard case .array(let items) = cameras, !items.isEmpty else { return }
+        do {
+            try await store.enqueueReport(kind: "discovered", payload: .object(["kind": .string("discovered"), "cameras": cameras,
+                                                                                 "at": .string(Timestamp.rfc3339(milliseconds: WallClock.nowMilliseconds()))]))
+            flush()
+        } catch {
+            logger.error("cloud: cannot queue a discovered report: \(error)")
+        }
+    }
+
     // MARK: - State reports
 
     /// Queues a state report when the state changed since the last one (or
@@ -300,7 +328,7 @@ enum StateReport {
             var fields: [String: JSONValue] = [
                 "state": .string(row.state.rawValue),
                 "viewing": .bool(false),
-                "encoder": .string(spec.record ? RecorderCommand.encoder(for: spec).name : "none"),
+                "encoder": .string(await agent.encoderName(row.id) ?? "none"),
                 "last_error": row.lastError.map { .string($0) } ?? .null,
             ]
             if spec.restream != nil { fields["restream"] = .string(restreams[row.id] ?? "stopped") }
@@ -313,15 +341,5 @@ enum StateReport {
             "cameras": .object(cameras),
             "storage": .object(["free_bytes": .int(capacity.available), "recordings_bytes": .int(try await store.recordingBytes())]),
         ])
-    }
-}
-
-extension VideoEncoder {
-    /// The name reports use.
-    public var name: String {
-        switch self {
-        case .copy: "copy"
-        case .software: "software"
-        }
     }
 }

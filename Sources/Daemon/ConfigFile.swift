@@ -1,4 +1,5 @@
 import CamgateCore
+import Hardware
 import Platform
 
 /// The agent's configuration file: JSON in the desired-state shape of the
@@ -12,6 +13,8 @@ public struct ConfigFile: Sendable {
     public var desired: DesiredState
     /// The cloud link; nil in standalone mode.
     public var cloud: CloudConfiguration?
+    /// `"hardware": {"encoder_priority": ["nvenc", "qsv", "vaapi", "v4l2m2m", "software"]}`.
+    public var encoderPriority: [EncoderBackend] = EncoderBackend.defaultPriority
 
     /// Reads and validates the file. Every problem is a `ConfigurationError`
     /// naming the field; nothing else is touched.
@@ -26,9 +29,29 @@ public struct ConfigFile: Sendable {
             throw ConfigurationError(field: "", reason: "\(path) is larger than \(sizeLimit) bytes")
         }
         let json = try JSONValue.parse(bytes)
-        let desired = try DesiredState(json: json, strict: true, extraTopLevelFields: ["cloud"])
+        let desired = try DesiredState(json: json, strict: true, extraTopLevelFields: ["cloud", "hardware"])
         let cloud = try json["cloud"].flatMap { $0 == .null ? nil : $0 }.map { value throws(ConfigurationError) in try CloudConfiguration(json: value, path: "cloud") }
-        return ConfigFile(path: path, desired: desired, cloud: cloud)
+        var file = ConfigFile(path: path, desired: desired, cloud: cloud)
+        if let hardware = try JSONObjectReader(json, path: "").object("hardware") {
+            try hardware.rejectUnknown(allowed: ["encoder_priority"])
+            if let value = hardware.value("encoder_priority") {
+                guard case .array(let items) = value, !items.isEmpty else {
+                    throw ConfigurationError(field: "hardware.encoder_priority", reason: "expected a non-empty array of backends")
+                }
+                var priority: [EncoderBackend] = []
+                for (i, item) in items.enumerated() {
+                    guard let name = item.stringValue, let backend = EncoderBackend(rawValue: name) else {
+                        throw ConfigurationError(field: "hardware.encoder_priority[\(i)]", reason: "expected one of \(EncoderBackend.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    guard !priority.contains(backend) else {
+                        throw ConfigurationError(field: "hardware.encoder_priority[\(i)]", reason: "\(name) is listed twice")
+                    }
+                    priority.append(backend)
+                }
+                file.encoderPriority = priority
+            }
+        }
+        return file
     }
 }
 

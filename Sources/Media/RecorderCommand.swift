@@ -6,6 +6,50 @@ public enum VideoEncoder: Hashable, Sendable {
     case copy
     /// libx264 on the CPU.
     case software
+    /// VA-API on a DRM render node (Intel, AMD).
+    case vaapi(device: String)
+    /// Intel Quick Sync (oneVPL/MFX over the iHD driver) on a render node.
+    case qsv(device: String)
+    /// NVIDIA NVENC.
+    case nvenc
+    /// A V4L2 memory-to-memory encoder (Raspberry Pi 4's bcm2835-codec).
+    case v4l2m2m
+
+    /// The backend's name in reports and `camgate detect`.
+    public var name: String {
+        switch self {
+        case .copy: "copy"
+        case .software: "software"
+        case .vaapi: "vaapi"
+        case .qsv: "qsv"
+        case .nvenc: "nvenc"
+        case .v4l2m2m: "v4l2m2m"
+        }
+    }
+
+    public var isHardware: Bool {
+        switch self {
+        case .copy, .software: false
+        default: true
+        }
+    }
+}
+
+/// How a V4L2 camera is opened (see Hardware's CaptureChoice).
+public struct CaptureMode: Hashable, Sendable {
+    /// ffmpeg's `-input_format` (h264, mjpeg, yuyv422, nv12, yuv420p).
+    public var inputFormat: String
+    public var size: Resolution
+    public var fps: Int?
+    /// The camera encodes H.264 itself: copy it.
+    public var native: Bool
+
+    public init(inputFormat: String, size: Resolution, fps: Int?, native: Bool) {
+        self.inputFormat = inputFormat
+        self.size = size
+        self.fps = fps
+        self.native = native
+    }
 }
 
 /// Builds the recorder's ffmpeg command line: one process that reads the
@@ -24,22 +68,24 @@ public enum RecorderCommand {
     public static func gop(fps: Int) -> Int { max(1, fps) }
 
     public static func spec(camera: CameraID, spec: CameraSpec, policy: RecordingPolicy, layout: DataLayout,
-                            tools: FFmpegTools, encoder: VideoEncoder) -> ProcessSpec {
+                            tools: FFmpegTools, encoder: VideoEncoder, capture: CaptureMode? = nil) -> ProcessSpec {
         ProcessSpec(executable: tools.ffmpeg,
-                    arguments: arguments(camera: camera, spec: spec, policy: policy, layout: layout, encoder: encoder),
+                    arguments: arguments(camera: camera, spec: spec, policy: policy, layout: layout, encoder: encoder, capture: capture),
                     environment: FFmpegTools.environment,
                     logFile: layout.log(camera, role: .recorder))
     }
 
-    public static func arguments(camera: CameraID, spec: CameraSpec, policy: RecordingPolicy, layout: DataLayout, encoder: VideoEncoder) -> [String] {
+    public static func arguments(camera: CameraID, spec: CameraSpec, policy: RecordingPolicy, layout: DataLayout, encoder: VideoEncoder,
+                                 capture: CaptureMode? = nil) -> [String] {
         // -y: latest.jpg (and a segment name reused within the same second
         // after a restart) already exist; without it ffmpeg refuses to start.
         var args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning", "-y"]
-        args += input(spec.source, video: spec.video, keyframesOnlyForDecoding: encoder == .copy)
+        args += EncoderArguments.hardwareInit(encoder)
+        args += input(spec.source, video: spec.video, keyframesOnlyForDecoding: encoder == .copy, capture: capture)
 
         // Output 1: the recording.
         args += ["-map", "0:v:0", "-an"]
-        args += video(encoder: encoder, settings: spec.video, sourceFPS: sourceFPS(spec))
+        args += video(encoder: encoder, settings: spec.video, sourceFPS: capture?.fps ?? sourceFPS(spec))
         args += ["-f", "segment", "-segment_format", "mpegts",
                  "-segment_time", String(policy.segmentSeconds), "-segment_atclocktime", "1",
                  "-strftime", "1",
@@ -56,7 +102,7 @@ public enum RecorderCommand {
 
     /// Input options for a source. `-re` paces the synthetic camera at real
     /// time (lavfi otherwise produces frames as fast as the CPU allows).
-    public static func input(_ source: CameraSource, video: VideoSettings, keyframesOnlyForDecoding: Bool) -> [String] {
+    public static func input(_ source: CameraSource, video: VideoSettings, keyframesOnlyForDecoding: Bool, capture: CaptureMode? = nil) -> [String] {
         switch source {
         case .test(let p):
             return ["-re", "-f", "lavfi", "-i", "\(p.pattern)=size=\(p.size):rate=\(p.fps)"]
@@ -73,37 +119,21 @@ public enum RecorderCommand {
             if keyframesOnlyForDecoding { args += ["-skip_frame", "nokey"] }
             return args + ["-i", url]
         case .v4l2(let device):
-            var args = ["-f", "v4l2"]
-            if let size = video.size { args += ["-video_size", size.description] }
-            if let fps = video.fps { args += ["-framerate", String(fps)] }
+            var args = ["-f", "v4l2", "-thread_queue_size", "64"]
+            if let capture {
+                args += ["-input_format", capture.inputFormat, "-video_size", capture.size.description]
+                if let fps = capture.fps { args += ["-framerate", String(fps)] }
+            } else {
+                if let size = video.size { args += ["-video_size", size.description] }
+                if let fps = video.fps { args += ["-framerate", String(fps)] }
+            }
             return args + ["-i", device]
         }
     }
 
     /// Video codec options for the recording output.
     public static func video(encoder: VideoEncoder, settings: VideoSettings, sourceFPS: Int?) -> [String] {
-        switch encoder {
-        case .copy:
-            return ["-c:v", "copy"]
-        case .software:
-            let fps = settings.fps ?? sourceFPS ?? 15
-            var filters: [String] = []
-            if let size = settings.size { filters.append("scale=\(size.width):\(size.height)") }
-            if let wanted = settings.fps, wanted != sourceFPS { filters.append("fps=\(wanted)") }
-            var args: [String] = []
-            if !filters.isEmpty { args += ["-vf", filters.joined(separator: ",")] }
-            let gop = String(gop(fps: fps))
-            args += ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "high", "-pix_fmt", "yuv420p",
-                     "-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-bf", "0"]
-            args += rateControl(settings.bitrateKbps)
-            return args
-        }
-    }
-
-    /// Capped bitrate when one is set; constant quality otherwise.
-    static func rateControl(_ kbps: Int?) -> [String] {
-        guard let kbps else { return ["-crf", "23"] }
-        return ["-b:v", "\(kbps)k", "-maxrate", "\(kbps)k", "-bufsize", "\(kbps * 2)k"]
+        EncoderArguments.video(encoder, settings: settings, sourceFPS: sourceFPS)
     }
 
     static func sourceFPS(_ spec: CameraSpec) -> Int? {
@@ -111,9 +141,9 @@ public enum RecorderCommand {
         return spec.video.fps
     }
 
-    /// The encoder a camera records with, before hardware encoders are
-    /// probed: H.264 network cameras are copied, everything else is encoded
-    /// in software.
+    /// The encoder a camera records with when nothing is known of the
+    /// hardware: H.264 network cameras are copied, everything else is
+    /// encoded in software. (The agent refines this with the inventory.)
     public static func encoder(for spec: CameraSpec) -> VideoEncoder {
         switch (spec.video.encoder, spec.source) {
         case (.copy, _): .copy

@@ -124,6 +124,15 @@ enum Schema {
             credential_rejected INTEGER NOT NULL DEFAULT 0 CHECK (credential_rejected IN (0, 1))
         );
         """),
+        Migration(name: "0003_hardware", sql: """
+        CREATE TABLE hardware_probe (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            boot_id TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            encoders TEXT NOT NULL,
+            probed_at INTEGER NOT NULL
+        );
+        """),
     ]
 
     /// Applies the migrations `connection` has not seen yet; returns their names.

@@ -42,3 +42,21 @@ extension Store {
                         startedAtMs: row.int(3) ?? 0, version: row.text(4) ?? "", stoppedAtMs: row.int(5))
     }
 }
+
+extension Store {
+    /// The cached encoder probe of this boot, when its hardware fingerprint matches.
+    public func cachedEncoderProbe(bootID: String) throws -> (fingerprint: String, encoders: String)? {
+        guard let row = try connection.query("SELECT fingerprint, encoders FROM hardware_probe WHERE id = 1 AND boot_id = ?", [.text(bootID)]).first,
+              let fingerprint = row.text(0), let encoders = row.text(1) else { return nil }
+        return (fingerprint, encoders)
+    }
+
+    /// Caches an encoder probe (its trial encodes are not repeated on this boot).
+    public func saveEncoderProbe(bootID: String, fingerprint: String, encoders: String, nowMs: Int64 = WallClock.nowMilliseconds()) throws {
+        try connection.query("""
+            INSERT INTO hardware_probe (id, boot_id, fingerprint, encoders, probed_at) VALUES (1, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET boot_id = excluded.boot_id, fingerprint = excluded.fingerprint,
+                encoders = excluded.encoders, probed_at = excluded.probed_at
+            """, [.text(bootID), .text(fingerprint), .text(encoders), .integer(nowMs)])
+    }
+}

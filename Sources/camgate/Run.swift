@@ -5,6 +5,7 @@ import ArgumentParser
 import CamgateCore
 import CloudLink
 import Daemon
+import Hardware
 import Logging
 import Media
 import Platform
@@ -110,6 +111,8 @@ struct Run: AsyncParsableCommand {
         let supervisor = Supervisor(bootID: bootID)
         var options = Agent.Options(layout: layout, tools: tools)
         options.reportRecordings = configFile?.cloud != nil
+        options.hardware = HardwareProbe(tools: tools)
+        options.encoderPriority = configFile?.encoderPriority ?? EncoderBackend.defaultPriority
         let agent = Agent(options: options, store: store, supervisor: supervisor, desired: desired, logger: logger)
         var cloud: CloudRunner?
         if let settings = configFile?.cloud {

@@ -49,7 +49,15 @@ import CamgateCore
     @Test func v4l2CameraAsksTheDriverForSizeAndRate() {
         let spec = CameraSpec(source: .v4l2(device: "/dev/video0"), record: true, video: VideoSettings(size: Resolution(width: 1920, height: 1080), fps: 30))
         let args = RecorderCommand.input(spec.source, video: spec.video, keyframesOnlyForDecoding: false)
-        #expect(args == ["-f", "v4l2", "-video_size", "1920x1080", "-framerate", "30", "-i", "/dev/video0"])
+        #expect(args == ["-f", "v4l2", "-thread_queue_size", "64", "-video_size", "1920x1080", "-framerate", "30", "-i", "/dev/video0"])
+    }
+
+    @Test func v4l2CameraOpensTheChosenCaptureMode() {
+        let spec = CameraSpec(source: .v4l2(device: "/dev/v4l/by-id/usb-cam-video-index0"), record: true)
+        let mode = CaptureMode(inputFormat: "mjpeg", size: Resolution(width: 1280, height: 720), fps: 30, native: false)
+        let args = RecorderCommand.input(spec.source, video: spec.video, keyframesOnlyForDecoding: false, capture: mode)
+        #expect(args == ["-f", "v4l2", "-thread_queue_size", "64", "-input_format", "mjpeg", "-video_size", "1280x720", "-framerate", "30",
+                         "-i", "/dev/v4l/by-id/usb-cam-video-index0"])
     }
 
     @Test func percentInTheDataDirectoryIsEscapedForStrftime() {

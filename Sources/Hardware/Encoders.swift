@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CamgateCore
+import CHardware
+import Media
+import Platform
+
+/// An encoder backend the agent can use.
+public enum EncoderBackend: String, Hashable, Sendable, CaseIterable, Comparable {
+    case nvenc, qsv, vaapi, v4l2m2m, software
+
+    /// nvenc > qsv > vaapi > v4l2m2m > software.
+    public static let defaultPriority: [EncoderBackend] = [.nvenc, .qsv, .vaapi, .v4l2m2m, .software]
+
+    public static func < (a: EncoderBackend, b: EncoderBackend) -> Bool {
+        defaultPriority.firstIndex(of: a)! < defaultPriority.firstIndex(of: b)!
+    }
+}
+
+/// One encoder considered by the probe: usable only when its trial encode
+/// succeeded; otherwise the reason says why not.
+public struct EncoderCandidate: Hashable, Sendable {
+    public var backend: EncoderBackend
+    /// The device it runs on ("-" when none applies).
+    public var device: String
+    public var codec: String
+    public var usable: Bool
+    public var reason: String
+    /// What the agent passes to ffmpeg when it is usable.
+    public var encoder: VideoEncoder?
+    /// Extra facts (VA-API vendor, HEVC support…).
+    public var details: String?
+
+    public init(backend: EncoderBackend, device: String, codec: String = "h264", usable: Bool, reason: String,
+                encoder: VideoEncoder? = nil, details: String? = nil) {
+        self.backend = backend
+        self.device = device
+        self.codec = codec
+        self.usable = usable
+        self.reason = reason
+        self.encoder = encoder
+        self.details = details
+    }
+
+    public var json: JSONValue {
+        var fields: [String: JSONValue] = ["backend": .string(backend.rawValue), "device": .string(device), "codec": .string(codec),
+                                           "usable": .bool(usable), "reason": .string(reason)]
+        if let details { fields["details"] = .string(details) }
+        return .object(fields)
+    }
+
+    public init?(json: JSONValue) {
+        guard let backend = json["backend"]?.stringValue.flatMap(EncoderBackend.init(rawValue:)), let device = json["device"]?.stringValue,
+              case .bool(let usable)? = json["usable"] else { return nil }
+        self.init(backend: backend, device: device, codec: json["codec"]?.stringValue ?? "h264", usable: usable,
+                  reason: json["reason"]?.stringValue ?? "", encoder: usable ? EncoderCandidate.encoder(backend, device) : nil,
+                  details: json["details"]?.stringValue)
+    }
+
+    static func encoder(_ backend: EncoderBackend, _ device: String) -> VideoEncoder {
+        switch backend {
+        case .nvenc: .nvenc
+        case .qsv: .qsv(device: device)
+        case .vaapi: .vaapi(device: device)
+        case .v4l2m2m: .v4l2m2m
+        case .software: .software
+        }
+    }
+}
+
+/// Proves an encoder by encoding a few synthetic frames with the exact
+/// arguments the recorder would use. Listing an encoder in `ffmpeg
+/// -encoders` proves nothing (Debian's ffmpeg lists h264_nvenc, h264_qsv and
+/// h264_vaapi everywhere). A trial that hangs is killed with its process
+/// group at the deadline.
+public struct TrialEncoder: Sendable {
+    public var ffmpeg: String
+    public var timeout: Duration
+    /// The input (lavfi by default; tests use one that never delivers).
+    public var input: [String]
+
+    public init(ffmpeg: String, timeout: Duration = .seconds(5),
+                input: [String] = ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=15"]) {
+        self.ffmpeg = ffmpeg
+        self.timeout = timeout
+        self.input = input
+    }
+
+    public func arguments(_ encoder: VideoEncoder) -> [String] {
+        ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"] + EncoderArguments.hardwareInit(encoder) + input
+            + ["-frames:v", "10"] + EncoderArguments.video(encoder, settings: VideoSettings(), sourceFPS: 15) + ["-f", "null", "-"]
+    }
+
+    /// nil when the encoder works; the reason otherwise.
+    public func run(_ encoder: VideoEncoder) async -> String? {
+        do {
+            let result = try await Subprocess.run(ffmpeg, arguments(encoder), environment: FFmpegTools.environment,
+                                                  timeout: timeout, outputLimit: 16 * 1024)
+            if result.succeeded { return nil }
+            if result.timedOut { return "trial encode hung and was killed after \(timeout)" }
+            let lines = result.text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+            let tail = lines.suffix(2).joined(separator: " | ")
+            let exit = result.exitCode.map { "exit code \($0)" } ?? result.signal.map { "signal \($0)" } ?? "failed"
+            return "trial encode failed (\(exit))" + (tail.isEmpty ? "" : ": \(Redactor.redact(String(tail.prefix(300))))")
+        } catch {
+            return "trial encode could not run: \(error)"
+        }
+    }
+}
