@@ -73,6 +73,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "CamgateCoreTests", dependencies: ["CamgateCore"]),
+        .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Media", "CamgateCore", "Platform", "CHardware", "TestSupport"]),
         .testTarget(name: "CloudLinkTests", dependencies: ["CloudLink", "CamgateCore", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CamgateCore", "TestSupport"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Platform", "CamgateCore", "TestSupport"]),

@@ -136,7 +136,10 @@ public actor Agent {
     /// V4L2 nodes changed (hotplug): re-read the cameras (no trial encode)
     /// and reconcile: a camera that came back records again.
     public func camerasChanged() async {
-        guard let hardware = options.hardware else { return }
+        guard let hardware = options.hardware else {
+            await reconcile(reason: "hotplug")
+            return
+        }
         let nodes = hardware.cameras()
         if var current = inventory {
             current.nodes = nodes
@@ -147,6 +150,11 @@ public actor Agent {
         }
         logger.info("hardware: video devices changed: \(nodes.filter { $0.kind == .capture }.map(\.path).joined(separator: ", "))")
         await reconcile(reason: "hotplug")
+    }
+
+    /// Uses `inventory` as if probed (tests; `camgate detect` output replayed).
+    func install(_ inventory: Inventory) {
+        self.inventory = inventory
     }
 
     public func onInventory(_ listener: @escaping @Sendable (Inventory) async -> Void) {

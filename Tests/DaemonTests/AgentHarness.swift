@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import CamgateCore
 @testable import Daemon
+import Hardware
 import Media
 import Platform
 import Store
@@ -20,7 +21,8 @@ final class AgentHarness: @unchecked Sendable {
     let group: ServiceGroup
     private var runner: Task<Void, any Error>?
 
-    init(dataDirectory: String, desired: DesiredState, policy: RestartPolicy, retentionInterval: Duration = .seconds(60)) async throws {
+    init(dataDirectory: String, desired: DesiredState, policy: RestartPolicy, retentionInterval: Duration = .seconds(60),
+         inventory: Inventory? = nil, devicePresent: (@Sendable (String) -> Bool)? = nil) async throws {
         try FileSystem.createDirectories(dataDirectory)
         layout = DataLayout(root: dataDirectory)
         store = try Store.open(directory: dataDirectory)
@@ -30,9 +32,11 @@ final class AgentHarness: @unchecked Sendable {
         options.restartPolicy = policy
         options.indexInterval = .milliseconds(300)
         options.retentionInterval = retentionInterval
+        if let devicePresent { options.devicePresent = devicePresent }
         var logger = Logger(label: "test-agent")
         logger.logLevel = .warning
         agent = Agent(options: options, store: store, supervisor: supervisor, desired: desired, logger: logger)
+        if let inventory { await agent.install(inventory) }
         let service = AgentService(agent: agent, supervisor: supervisor, store: store, notifier: nil, logger: logger)
         group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
         let group = group

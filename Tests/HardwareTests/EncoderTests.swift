@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+import CamgateCore
+@testable import Hardware
+import Media
+import Platform
+import TestSupport
+
+@Suite struct EncoderArgumentTests {
+    static let settings = VideoSettings(fps: 15)
+
+    @Test(arguments: [
+        (VideoEncoder.software, [String](), ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "high", "-pix_fmt", "yuv420p", "-g", "15", "-keyint_min", "15", "-sc_threshold", "0", "-bf", "0", "-crf", "23"]),
+        (.vaapi(device: "/dev/dri/renderD128"), ["-init_hw_device", "vaapi=va:/dev/dri/renderD128", "-filter_hw_device", "va"],
+         ["-vf", "format=nv12,hwupload", "-c:v", "h264_vaapi", "-profile:v", "main", "-g", "15", "-bf", "0", "-qp", "24"]),
+        (.qsv(device: "/dev/dri/renderD128"), ["-init_hw_device", "vaapi=va:/dev/dri/renderD128", "-init_hw_device", "qsv=qs@va", "-filter_hw_device", "qs"],
+         ["-vf", "format=nv12,hwupload=extra_hw_frames=64", "-c:v", "h264_qsv", "-preset", "veryfast", "-profile:v", "main", "-g", "15", "-bf", "0", "-global_quality", "25"]),
+        (.nvenc, [], ["-c:v", "h264_nvenc", "-preset", "p1", "-tune", "ll", "-profile:v", "main", "-pix_fmt", "yuv420p", "-g", "15", "-bf", "0", "-rc", "vbr", "-cq", "23"]),
+        (.v4l2m2m, [], ["-c:v", "h264_v4l2m2m", "-pix_fmt", "yuv420p", "-g", "15", "-bf", "0", "-b:v", "2000k"]),
+        (.copy, [], ["-c:v", "copy"]),
+    ])
+    func eachBackendHasItsArguments(_ encoder: VideoEncoder, _ initArgs: [String], _ videoArgs: [String]) {
+        #expect(EncoderArguments.hardwareInit(encoder) == initArgs)
+        #expect(EncoderArguments.video(encoder, settings: Self.settings, sourceFPS: 15) == videoArgs)
+    }
+
+    @Test func bitrateAndSizeApplyToEveryBackend() {
+        let settings = VideoSettings(size: Resolution(width: 1280, height: 720), fps: 10, bitrateKbps: 3000)
+        #expect(EncoderArguments.video(.vaapi(device: "/d"), settings: settings, sourceFPS: 30)
+                == ["-vf", "fps=10,format=nv12,hwupload,scale_vaapi=w=1280:h=720", "-c:v", "h264_vaapi", "-profile:v", "main", "-g", "10", "-bf", "0", "-b:v", "3000k", "-maxrate", "3000k"])
+        #expect(EncoderArguments.video(.nvenc, settings: settings, sourceFPS: 30).suffix(6) == ["-rc", "cbr", "-b:v", "3000k", "-maxrate", "3000k"])
+        #expect(EncoderArguments.video(.v4l2m2m, settings: settings, sourceFPS: 30).last == "3000k")
+    }
+}
+
+@Suite(.serialized) struct EncoderProbeTests {
+    let dir = TemporaryDirectory("encoders")
+    var tools: FFmpegTools { try! FFmpegTools.locate().get() }
+
+    @Test func libvaIsLoadedAndFailsCleanlyWithoutADevice() {
+        let (available, message) = VAAPIInfo.libvaAvailable()
+        #expect(available, "libva is installed on this machine: \(message)")
+        let missing = VAAPIInfo.probe("/dev/dri/renderD199")
+        #expect(missing.status == .failed("cannot open /dev/dri/renderD199: No such file or directory"))
+        // A node that is not a GPU: libva's own vaGetDisplayDRM / vaInitialize say no.
+        let notAGPU = VAAPIInfo.probe("/dev/null")
+        guard case .failed(let reason) = notAGPU.status else { Issue.record("/dev/null initialized as a VA display"); return }
+        #expect(reason.contains("/dev/null"), "\(reason)")
+    }
+
+    @Test func onThisMachineOnlySoftwareIsUsableAndEveryBackendSaysWhy() async {
+        let probe = EncoderProbe(devRoot: "/dev", trial: TrialEncoder(ffmpeg: tools.ffmpeg))
+        let candidates = await probe.probe(m2mNodes: [])
+        #expect(Set(candidates.map(\.backend)) == Set(EncoderBackend.allCases), "one entry per backend at least")
+        for candidate in candidates {
+            if candidate.backend == .software {
+                #expect(candidate.usable && candidate.reason == "trial encode succeeded" && candidate.encoder == .software)
+            } else {
+                #expect(!candidate.usable && !candidate.reason.isEmpty, "\(candidate)")
+            }
+        }
+        #expect(candidates.first { $0.backend == .vaapi }?.reason.contains("libva is installed") == true)
+    }
+
+    @Test func aRenderNodeThatIsNotAGPUIsProbedThroughLibvaAndRejected() async throws {
+        let dev = dir.file("dev")
+        try FileManager.default.createDirectory(atPath: "\(dev)/dri", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: "\(dev)/dri/renderD128", contents: Data())
+        let candidates = await EncoderProbe(devRoot: dev, trial: TrialEncoder(ffmpeg: tools.ffmpeg)).probe(m2mNodes: [])
+        let vaapi = try #require(candidates.first { $0.backend == .vaapi })
+        #expect(vaapi.device == "\(dev)/dri/renderD128" && !vaapi.usable)
+        #expect(vaapi.reason.contains("renderD128"), "\(vaapi.reason)")
+    }
+
+    @Test(arguments: [VideoEncoder.nvenc, .qsv(device: "/dev/dri/renderD128"), .vaapi(device: "/dev/dri/renderD128"), .v4l2m2m])
+    func hardwareTrialEncodesFailHereWithFFmpegsReason(_ encoder: VideoEncoder) async {
+        // Debian's ffmpeg lists all of these encoders; only a trial tells.
+        let reason = await TrialEncoder(ffmpeg: tools.ffmpeg).run(encoder)
+        #expect(reason?.hasPrefix("trial encode failed (exit code") == true, "\(reason ?? "succeeded")")
+    }
+
+    @Test func softwareTrialSucceeds() async {
+        #expect(await TrialEncoder(ffmpeg: tools.ffmpeg).run(.software) == nil)
+    }
+
+    @Test func aTrialThatHangsIsKilledWithItsGroup() async throws {
+        let fifo = dir.file("never.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let trial = TrialEncoder(ffmpeg: tools.ffmpeg, timeout: .seconds(1), input: ["-f", "mpegts", "-i", fifo])
+        let started = ContinuousClock.now
+        let reason = await trial.run(.software)
+        #expect(reason == "trial encode hung and was killed after 1.0 seconds")
+        #expect(ContinuousClock.now - started < .seconds(4))
+        #expect(processes(matching: fifo).isEmpty, "no ffmpeg left behind")
+    }
+
+    @Test func theProbeIsCachedByFingerprint() async {
+        let probe = HardwareProbe(tools: tools)
+        let first = await probe.run()
+        let cached = await probe.run(cached: (first.fingerprint, [EncoderCandidate(backend: .software, device: "-", usable: true, reason: "cached")]))
+        #expect(cached.encoders.map(\.reason) == ["cached"], "same fingerprint: no new trial")
+        let stale = await probe.run(cached: ("another machine", [EncoderCandidate(backend: .software, device: "-", usable: true, reason: "cached")]))
+        #expect(stale.encoders.count == EncoderBackend.allCases.count)
+        #expect(first.bestEncoder()?.backend == .software)
+        #expect(first.bestEncoder(priority: [.vaapi, .nvenc]) == nil)
+    }
+}
+
+@Suite(.serialized) struct HotplugWatcherTests {
+    let dir = TemporaryDirectory("hotplug")
+
+    actor Counter {
+        var value = 0
+        func bump() { value += 1 }
+    }
+
+    @Test func videoNodesAppearingAndDisappearingAreNoticed() async throws {
+        let watcher = try HotplugWatcher(devRoot: dir.path)
+        let counter = Counter()
+        let consumer = Task { for await _ in watcher.changes { await counter.bump() } }
+        defer { watcher.shutdown(); consumer.cancel() }
+        // Unrelated files do not count.
+        _ = FileManager.default.createFile(atPath: dir.file("ttyS9"), contents: Data())
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(await counter.value == 0)
+        // A camera: node and by-id link in one burst → one notification.
+        _ = FileManager.default.createFile(atPath: dir.file("video7"), contents: Data())
+        try FileManager.default.createDirectory(atPath: dir.file("v4l/by-id"), withIntermediateDirectories: true)
+        #expect(await waitUntil(timeout: .seconds(5)) { await counter.value == 1 })
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(await counter.value == 1, "debounced into one")
+        try FileManager.default.removeItem(atPath: dir.file("video7"))
+        #expect(await waitUntil(timeout: .seconds(5)) { await counter.value == 2 }, "removal noticed")
+    }
+}
+
+@Suite(.serialized) struct DetectCommandTests {
+    @Test func detectPrintsCamerasAndEveryBackendWithinItsTimeBudget() throws {
+        let started = ContinuousClock.now
+        let result = try runProgram(Repository.camgate, ["detect", "--json"])
+        let elapsed = ContinuousClock.now - started
+        #expect(result.status == 0)
+        let json = try JSONValue.parse(result.output)
+        guard case .array(let encoders)? = json["encoders"], case .array? = json["cameras"] else { Issue.record("shape: \(result.output)"); return }
+        let backends = Set(encoders.compactMap { $0["backend"]?.stringValue })
+        #expect(backends == ["nvenc", "qsv", "vaapi", "v4l2m2m", "software"])
+        for e in encoders {
+            #expect(e["device"]?.stringValue != nil && e["codec"]?.stringValue == "h264" && e["reason"]?.stringValue?.isEmpty == false)
+            #expect((e["usable"] == .bool(true)) == (e["backend"]?.stringValue == "software"))
+        }
+        #expect(elapsed < .seconds(3), "detect took \(elapsed) (the 1.5 s target is checked in the benchmark)")
+        let text = try runProgram(Repository.camgate, ["detect"]).output
+        #expect(text.contains("software") && text.contains("trial encode succeeded") && text.contains("encoders:"))
+    }
+}
