@@ -312,12 +312,73 @@ def mb(b):
 def main():
     binary, simulator = build()
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
-    if only != "cloud":
+    if only in (None, "core"):
         core(binary, simulator)
-    if only != "core":
+    if only in (None, "hardware"):
+        print()
+        hardware(binary)
+    if only in (None, "cloud"):
         print()
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "cloud.py"), "--binary", binary, "--simulator", simulator]
                        + (["--quick"] if QUICK else []), check=True)
+
+
+def fake_tree(root, cameras, render_nodes):
+    """A /dev + /sys tree with `cameras` V4L2 nodes and `render_nodes` DRM
+    render nodes. They are plain files: every ioctl and vaInitialize fails,
+    so this measures enumeration and the per-node probe cost."""
+    dev, sysfs = os.path.join(root, "dev"), os.path.join(root, "sys")
+    os.makedirs(os.path.join(dev, "dri"))
+    os.makedirs(os.path.join(dev, "v4l", "by-id"))
+    for n in range(cameras):
+        open(os.path.join(dev, f"video{n}"), "w").close()
+        os.makedirs(os.path.join(sysfs, "class", "video4linux", f"video{n}"))
+        with open(os.path.join(sysfs, "class", "video4linux", f"video{n}", "name"), "w") as f:
+            f.write(f"Camera {n}\n")
+        os.symlink(f"../../video{n}", os.path.join(dev, "v4l", "by-id", f"usb-cam{n}-video-index0"))
+    for n in range(render_nodes):
+        open(os.path.join(dev, "dri", f"renderD{128 + n}"), "w").close()
+    return dev, sysfs
+
+
+def timed(argv, runs):
+    times = []
+    for _ in range(runs):
+        t0 = time.monotonic()
+        subprocess.run(argv, check=True, capture_output=True)
+        times.append(time.monotonic() - t0)
+    return times
+
+
+def hardware(binary):
+    runs = 3 if QUICK else 7
+    real = timed([binary, "detect", "--json"], runs)
+    out = json.loads(subprocess.run([binary, "detect", "--json"], capture_output=True, text=True, check=True).stdout)
+    usable = [e["backend"] for e in out["encoders"] if e["usable"]]
+    growth = []
+    for n in (0, 4, 16, 64):
+        root = tempfile.mkdtemp(prefix="camgate-bench-dev-")
+        dev, sysfs = fake_tree(root, n, min(n, 8))
+        growth.append((n, min(n, 8), statistics.median(timed([binary, "detect", "--json", "--dev-root", dev, "--sys-root", sysfs], runs))))
+        shutil.rmtree(root, ignore_errors=True)
+    floor = statistics.median(timed(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=15",
+                                     "-frames:v", "10", "-c:v", "libx264", "-f", "null", "-"], runs))
+    print(f"camgate hardware benchmark — {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
+    print()
+    print("| measure | value | target | ok |")
+    print("|---|---|---|---|")
+    med = statistics.median(real)
+    print(f"| `camgate detect` wall time with trial encodes (median of {runs}) | {med * 1000:.0f} ms (max {max(real) * 1000:.0f} ms) | <= 1.5 s | {'yes' if max(real) <= 1.5 else 'NO'} |")
+    print(f"| floor: one 10-frame libx264 trial encode with bare ffmpeg | {floor * 1000:.0f} ms | | |")
+    print(f"| usable encoders on this machine | {', '.join(usable)} | | |")
+    print()
+    print("growth with the number of devices (fake /dev + /sys: plain files, so every ioctl and vaInitialize fails;")
+    print("real encoders add one trial encode each, run in parallel):")
+    print()
+    print("| V4L2 nodes | render nodes | detect wall time (median) |")
+    print("|---|---|---|")
+    for n, r, t in growth:
+        print(f"| {n} | {r} | {t * 1000:.0f} ms |")
 
 
 def core(binary, simulator):
