@@ -45,15 +45,20 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // MediaMTX: path configs per lifecycle, validation, config-file edits, Control API client.
+        .target(name: "MediaMTX", dependencies: [
+            "CamgateCore", "CloudLink", "Platform",
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // The agent: wires store, supervisor and media under a ServiceGroup.
         .target(name: "Daemon", dependencies: [
-            "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink", "Hardware",
+            "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink", "Hardware", "MediaMTX",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "camgate", dependencies: [
-            "CamgateCore", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware",
+            "CamgateCore", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware", "MediaMTX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,6 +79,7 @@ let package = Package(
 
         .testTarget(name: "CamgateCoreTests", dependencies: ["CamgateCore"]),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Media", "CamgateCore", "Platform", "CHardware", "TestSupport"]),
+        .testTarget(name: "MediaMTXTests", dependencies: ["MediaMTX", "CamgateCore", "CloudLink", "Platform", "TestSupport"]),
         .testTarget(name: "CloudLinkTests", dependencies: ["CloudLink", "CamgateCore", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CamgateCore", "TestSupport"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Platform", "CamgateCore", "TestSupport"]),

@@ -28,8 +28,24 @@ public struct CameraID: Hashable, Comparable, Sendable, CustomStringConvertible 
         if let bad = scalars.first(where: { !isAlphanumeric($0) && $0 != "_" && $0 != "-" }) {
             return "camera id \(quoted(candidate)) contains \(quoted(String(bad))); only letters, digits, '_' and '-' are allowed"
         }
+        if candidate.lowercased().hasPrefix(reservedPrefix) {
+            return "camera id \(quoted(candidate)) starts with \(quoted(reservedPrefix)), which is reserved for the agent's own processes"
+        }
         return nil
     }
+
+    /// Ids with this prefix name the agent's own workloads (MediaMTX).
+    public static let reservedPrefix = "camgate-"
+
+    private init(reserved rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    /// The key of the supervised MediaMTX server.
+    public static let mediamtx = CameraID(reserved: "camgate-mediamtx")
+
+    /// True for the agent's own workloads (not a camera).
+    public var isReserved: Bool { rawValue.hasPrefix(CameraID.reservedPrefix) }
 
     public var description: String { rawValue }
 

@@ -21,4 +21,8 @@ public enum WorkloadRole: String, Hashable, Sendable, CaseIterable {
     case recorder
     /// Copies the camera's RTSP stream to an RTMP destination.
     case restream
+    /// Forwards a recording camera's relay copy to MediaMTX (viewing).
+    case publisher
+    /// The MediaMTX server itself, when the agent runs it.
+    case mediamtx
 }

@@ -151,7 +151,7 @@ public final class EventStreamClient: Sendable {
     }
 
     /// A network error in an operator's words.
-    static func describe(_ error: any Error) -> String {
+    public static func describe(_ error: any Error) -> String {
         if let tls = error as? NIOSSLError {
             let text = "\(tls)"
             if text.contains("CERTIFICATE_VERIFY_FAILED") { return "TLS handshake failed: the server certificate could not be verified" }

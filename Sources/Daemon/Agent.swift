@@ -1,7 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CamgateCore
 import Hardware
 import Logging
 import Media
+import MediaMTX
 import Platform
 import Store
 import Supervisor
@@ -32,6 +36,11 @@ public actor Agent {
         public var encoderPriority = EncoderBackend.defaultPriority
         /// Whether a V4L2 device node exists now (a camera without it is offline).
         public var devicePresent: @Sendable (String) -> Bool = { FileSystem.exists($0) }
+        /// MediaMTX, when configured: its paths are kept in step; with a
+        /// binary, the agent runs it.
+        public var mediamtx: MediaMTXSync?
+        /// The camgate executable MediaMTX runs for on-demand captures.
+        public var camgatePath = Agent.currentExecutable()
 
         public init(layout: DataLayout, tools: FFmpegTools) {
             self.layout = layout
@@ -60,6 +69,9 @@ public actor Agent {
     /// The encoder each running recorder was started with.
     private var runningEncoders: [WorkloadKey: VideoEncoder] = [:]
     private var inventoryListeners: [@Sendable (Inventory) async -> Void] = []
+    /// The MediaMTX paths last applied successfully.
+    private var appliedPaths: [MediaMTXPath]?
+    public private(set) var mediamtxStatus: MediaMTXStatus?
 
     /// Instants at which a held workload may start again; the service
     /// sleeps until each and reconciles.
@@ -232,6 +244,7 @@ public actor Agent {
     }
 
     private func reconcileOnce(reason: String) async {
+        await syncMediaMTX()
         let specs = desiredWorkloads()
         let running = await supervisor.running
         let now = ContinuousClock.now
@@ -264,12 +277,25 @@ public actor Agent {
     /// per camera with an RTMP destination.
     func desiredWorkloads() -> [WorkloadKey: ProcessSpec] {
         var specs: [WorkloadKey: ProcessSpec] = [:]
+        let relayPorts = options.mediamtx == nil ? [:] : RelayPort.ports(for: desired.cameras.filter { $0.value.record }.map(\.key))
+        let rtspPort = mediamtxEndpoints?.rtspPort ?? 8554
+        if let mediamtx = options.mediamtx, let binary = mediamtx.settings.binary {
+            specs[WorkloadKey(camera: .mediamtx, role: .mediamtx)] =
+                ProcessSpec(executable: binary, arguments: [mediamtx.settings.config], environment: FFmpegTools.environment,
+                            logFile: "\(layout.logsRoot)/mediamtx.log")
+        }
         for (id, camera) in desired.sortedCameras where !isOffline(camera) {
             if camera.record {
                 let (encoder, capture) = encoding(for: id, camera)
                 specs[WorkloadKey(camera: id, role: .recorder)] =
                     RecorderCommand.spec(camera: id, spec: camera, policy: desired.recording, layout: layout,
-                                         tools: options.tools, encoder: encoder, capture: capture)
+                                         tools: options.tools, encoder: encoder, capture: capture, relayPort: relayPorts[id])
+                if camera.view, let port = relayPorts[id] {
+                    specs[WorkloadKey(camera: id, role: .publisher)] =
+                        ProcessSpec(executable: options.tools.ffmpeg,
+                                    arguments: PublishCommand.relay(port: port, destination: "rtsp://127.0.0.1:\(rtspPort)/\(id)"),
+                                    environment: FFmpegTools.environment, logFile: layout.log(id, role: .publisher))
+                }
             }
             if let restream = camera.restream {
                 specs[WorkloadKey(camera: id, role: .restream)] =
@@ -292,6 +318,49 @@ public actor Agent {
         }
     }
 
+    // MARK: - MediaMTX
+
+    private var mediamtxEndpoints: MediaMTXEndpoints?
+
+    /// The paths MediaMTX should have, per lifecycle type.
+    public func mediamtxPaths() throws(MediaMTXRenderError) -> [MediaMTXPath] {
+        var sizes: [CameraID: Resolution] = [:]
+        for (id, spec) in desired.cameras {
+            if let size = spec.video.size { sizes[id] = size; continue }
+            switch spec.source {
+            case .test(let pattern): sizes[id] = pattern.size
+            case .v4l2: sizes[id] = encoding(for: id, spec).1?.size
+            case .rtsp: break
+            }
+        }
+        return try PathRenderer(camgate: options.camgatePath, dataDirectory: layout.root).render(desired, sizes: sizes)
+    }
+
+    /// Brings MediaMTX's paths in line with the desired state (API and file)
+    /// when they changed, or when the last attempt did not get through.
+    public func syncMediaMTX(force: Bool = false) async {
+        guard let mediamtx = options.mediamtx else { return }
+        let status: MediaMTXStatus
+        do {
+            let paths = try mediamtxPaths()
+            if !force, paths == appliedPaths, mediamtxStatus?.synced == true, mediamtxStatus?.apiUp == true { return }
+            status = await mediamtx.apply(paths)
+            if status.synced { appliedPaths = paths }
+        } catch {
+            status = MediaMTXStatus(apiUp: false, synced: false, reason: "\(error)")
+        }
+        let endpoints = await mediamtx.endpoints()
+        mediamtxEndpoints = endpoints
+        if status != mediamtxStatus {
+            if let reason = status.reason { logger.warning("mediamtx: \(reason)") } else { logger.info("mediamtx: paths in step") }
+        }
+        mediamtxStatus = status
+        try? await store.setMediaMTXState(MediaMTXStateRow(config: mediamtx.settings.config, apiAddress: endpoints.apiAddress,
+                                                            rtspPort: endpoints.rtspPort, hlsPort: endpoints.hlsPort, webrtcPort: endpoints.webrtcPort,
+                                                            apiUp: status.apiUp, synced: status.synced, reason: status.reason,
+                                                            updatedAtMs: WallClock.nowMilliseconds()))
+    }
+
     // MARK: - One-shot actions
 
     /// A JPEG of `camera` at `output` (see `Snapshotter`).
@@ -301,8 +370,9 @@ public actor Agent {
         }
         try FileSystem.createDirectories(FileSystem.parent(of: output), mode: 0o750)
         let recording = await supervisor.child(WorkloadKey(camera: camera, role: .recorder)) != nil
+        let viaMediaMTX = mediamtxStatus?.apiUp == true ? mediamtxEndpoints.map { "rtsp://127.0.0.1:\($0.rtspPort)/\(camera)" } : nil
         return try await Snapshotter.take(camera: camera, spec: spec, recorderRunning: recording, layout: layout,
-                                          tools: options.tools, output: output)
+                                          tools: options.tools, output: output, mediamtxURL: viaMediaMTX)
     }
 
     /// Probes the hardware again (trial encodes included), forgets runtime
@@ -333,11 +403,12 @@ public actor Agent {
                 try FileSystem.remove(layout.segmentList(key.camera))
                 indexers[key.camera] = SegmentIndexer(camera: key.camera, layout: layout)
             }
+            if key.camera.isReserved { try await store.ensureSystemCamera(key.camera) }
             let child = try await supervisor.start(key, spec: spec)
             if key.role == .recorder, let camera = desired.cameras[key.camera] { runningEncoders[key] = encoding(for: key.camera, camera).0 }
             try await store.saveProcess(ProcessRow(key: key, identity: child.identity, fingerprint: child.fingerprint,
                                                    startedAtMs: child.startedAtMs, logFile: child.logFile))
-            if showsInCameraState(key) { try await store.setCameraState(key.camera, .starting) } else { restreamStates[key.camera] = "running" }
+            if showsInCameraState(key) { try await store.setCameraState(key.camera, .starting) } else if key.role == .restream { restreamStates[key.camera] = "running" }
             try await store.logEvent(.info, "started", camera: key.camera, "\(key.role.rawValue) started, pid \(child.identity.pid)")
             logger.info("started", metadata: ["workload": "\(key)", "pid": "\(child.identity.pid)", "command": "\(spec.redactedCommandLine)"])
         } catch {
@@ -358,7 +429,7 @@ public actor Agent {
         try? await store.deleteProcess(key)
         if showsInCameraState(key) {
             try? await store.setCameraState(key.camera, desired.cameras[key.camera] == nil ? .removed : .idle)
-        } else {
+        } else if key.role == .restream {
             restreamStates[key.camera] = nil
         }
         try? await store.logEvent(.info, "stopped", camera: key.camera, "\(key.role.rawValue) stopped: \(reason)")
@@ -369,6 +440,13 @@ public actor Agent {
     /// state is kept apart (`restreamStates`) so one cannot hide the other.
     private func showsInCameraState(_ key: WorkloadKey) -> Bool {
         key.role == .recorder
+    }
+
+    /// The path of this executable (for MediaMTX's on-demand commands).
+    public static func currentExecutable() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        return n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/usr/bin/camgate"
     }
 
     /// Restreams' states for reports: running, or held with the reason.
@@ -386,7 +464,7 @@ public actor Agent {
         }
         if showsInCameraState(key) {
             try? await store.setCameraState(key.camera, state, lastError: .some(Redactor.redact(error)), countRestart: true)
-        } else {
+        } else if key.role == .restream {
             restreamStates[key.camera] = "\(state.rawValue): \(Redactor.redact(error))"
         }
         wakeupContinuation.yield(hold.until)

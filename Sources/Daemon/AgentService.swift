@@ -14,8 +14,8 @@ public struct CloudRunner: Sendable {
     public let bridge: CloudBridge
     public let transport: HTTPTransport
 
-    public init(configuration: CloudConfiguration, store: Store, agent: Agent, logger: Logger) throws {
-        transport = try HTTPTransport(caFile: configuration.caFile)
+    public init(configuration: CloudConfiguration, store: Store, agent: Agent, transport: HTTPTransport, logger: Logger) throws {
+        self.transport = transport
         bridge = CloudBridge(store: store, agent: agent, layout: agent.options.layout, transport: transport, logger: logger)
         let token: @Sendable () -> String? = { configuration.readToken() }
         client = EventStreamClient(transport: transport, events: configuration.eventsEndpoint, token: token, sink: bridge, logger: logger)

@@ -323,7 +323,7 @@ enum StateReport {
         let desired = await agent.desiredState
         let restreams = await agent.restreamStates
         var cameras: [String: JSONValue] = [:]
-        for row in try await store.cameras() where row.state != .removed {
+        for row in try await store.cameras() where row.state != .removed && !row.id.isReserved {
             guard let spec = desired.cameras[row.id] else { continue }
             var fields: [String: JSONValue] = [
                 "state": .string(row.state.rawValue),

@@ -1,5 +1,6 @@
 import CamgateCore
 import Hardware
+import MediaMTX
 import Platform
 
 /// The agent's configuration file: JSON in the desired-state shape of the
@@ -15,6 +16,8 @@ public struct ConfigFile: Sendable {
     public var cloud: CloudConfiguration?
     /// `"hardware": {"encoder_priority": ["nvenc", "qsv", "vaapi", "v4l2m2m", "software"]}`.
     public var encoderPriority: [EncoderBackend] = EncoderBackend.defaultPriority
+    /// `"mediamtx": {"config": PATH, "binary": PATH}`; nil: no viewing.
+    public var mediamtx: MediaMTXSettings?
 
     /// Reads and validates the file. Every problem is a `ConfigurationError`
     /// naming the field; nothing else is touched.
@@ -29,9 +32,10 @@ public struct ConfigFile: Sendable {
             throw ConfigurationError(field: "", reason: "\(path) is larger than \(sizeLimit) bytes")
         }
         let json = try JSONValue.parse(bytes)
-        let desired = try DesiredState(json: json, strict: true, extraTopLevelFields: ["cloud", "hardware"])
+        let desired = try DesiredState(json: json, strict: true, extraTopLevelFields: ["cloud", "hardware", "mediamtx"])
         let cloud = try json["cloud"].flatMap { $0 == .null ? nil : $0 }.map { value throws(ConfigurationError) in try CloudConfiguration(json: value, path: "cloud") }
         var file = ConfigFile(path: path, desired: desired, cloud: cloud)
+        if let value = json["mediamtx"], value != .null { file.mediamtx = try MediaMTXSettings(json: value, path: "mediamtx") }
         if let hardware = try JSONObjectReader(json, path: "").object("hardware") {
             try hardware.rejectUnknown(allowed: ["encoder_priority"])
             if let value = hardware.value("encoder_priority") {

@@ -63,7 +63,7 @@ public struct StatusReport: Sendable {
         for row in try await store.openRecordings() where pids[row.camera] != nil {
             current[row.camera] = Segment(file: row.file, startMs: row.startMs, bytes: (try? FileSystem.fileSize(row.file)) ?? row.bytes)
         }
-        let cameras = try await store.cameras().map { row in
+        let cameras = try await store.cameras().filter { !$0.id.isReserved }.map { row in
             Camera(id: row.id, state: row.state, sinceMs: row.stateSinceMs, source: row.source, record: row.record, view: row.view,
                    pid: pids[row.id], currentSegment: current[row.id], restarts: row.restarts, lastError: row.lastError)
         }

@@ -36,6 +36,13 @@ public struct DataLayout: Hashable, Sendable {
         return "\(escaped)/%Y-%m-%d/%Y%m%dT%H%M%SZ.\(SegmentName.fileExtension)"
     }
 
+    /// Characters that would need escaping in ffmpeg's tee syntax (used
+    /// when MediaMTX gets a relay copy): such a data directory is refused.
+    public var teeProblem: String? {
+        let bad = root.filter { "\\':[]|=".contains($0) }
+        return bad.isEmpty ? nil : "the data directory \(root) contains \(String(Set(bad)).debugDescription), which ffmpeg's tee output cannot take; choose another path"
+    }
+
     /// The absolute path of a segment given its file name.
     public func segmentPath(_ camera: CameraID, name: String) -> String? {
         guard let startMs = SegmentName.startMilliseconds(name) else { return nil }

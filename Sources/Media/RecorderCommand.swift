@@ -68,15 +68,20 @@ public enum RecorderCommand {
     public static func gop(fps: Int) -> Int { max(1, fps) }
 
     public static func spec(camera: CameraID, spec: CameraSpec, policy: RecordingPolicy, layout: DataLayout,
-                            tools: FFmpegTools, encoder: VideoEncoder, capture: CaptureMode? = nil) -> ProcessSpec {
+                            tools: FFmpegTools, encoder: VideoEncoder, capture: CaptureMode? = nil, relayPort: Int? = nil) -> ProcessSpec {
         ProcessSpec(executable: tools.ffmpeg,
-                    arguments: arguments(camera: camera, spec: spec, policy: policy, layout: layout, encoder: encoder, capture: capture),
+                    arguments: arguments(camera: camera, spec: spec, policy: policy, layout: layout, encoder: encoder, capture: capture,
+                                         relayPort: relayPort),
                     environment: FFmpegTools.environment,
                     logFile: layout.log(camera, role: .recorder))
     }
 
+    /// - Parameter relayPort: also send the encoded stream as MPEG-TS to
+    ///   this loopback UDP port (MediaMTX's publisher reads it), through the
+    ///   tee muxer: the segments are not encoded twice, and a UDP send never
+    ///   fails, so viewing can never stop a recording.
     public static func arguments(camera: CameraID, spec: CameraSpec, policy: RecordingPolicy, layout: DataLayout, encoder: VideoEncoder,
-                                 capture: CaptureMode? = nil) -> [String] {
+                                 capture: CaptureMode? = nil, relayPort: Int? = nil) -> [String] {
         // -y: latest.jpg (and a segment name reused within the same second
         // after a restart) already exist; without it ffmpeg refuses to start.
         var args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning", "-y"]
@@ -86,11 +91,18 @@ public enum RecorderCommand {
         // Output 1: the recording.
         args += ["-map", "0:v:0", "-an"]
         args += video(encoder: encoder, settings: spec.video, sourceFPS: capture?.fps ?? sourceFPS(spec))
-        args += ["-f", "segment", "-segment_format", "mpegts",
-                 "-segment_time", String(policy.segmentSeconds), "-segment_atclocktime", "1",
-                 "-strftime", "1",
-                 "-segment_list", layout.segmentList(camera), "-segment_list_type", "csv",
-                 layout.segmentPattern(camera)]
+        if let relayPort {
+            let segment = "[f=segment:segment_format=mpegts:segment_time=\(policy.segmentSeconds):segment_atclocktime=1:strftime=1:"
+                + "segment_list=\(layout.segmentList(camera)):segment_list_type=csv]\(layout.segmentPattern(camera))"
+            let relay = "[f=mpegts:onfail=ignore]udp://127.0.0.1:\(relayPort)?pkt_size=1316"
+            args += ["-f", "tee", "\(segment)|\(relay)"]
+        } else {
+            args += ["-f", "segment", "-segment_format", "mpegts",
+                     "-segment_time", String(policy.segmentSeconds), "-segment_atclocktime", "1",
+                     "-strftime", "1",
+                     "-segment_list", layout.segmentList(camera), "-segment_list_type", "csv",
+                     layout.segmentPattern(camera)]
+        }
 
         // Output 2: latest.jpg for instant snapshots (full-range JPEG without
         // the deprecated yuvj pixel formats, so the log stays quiet).

@@ -20,8 +20,11 @@ public enum Snapshotter {
         public init(description: String) { self.description = description }
     }
 
+    /// - Parameter mediamtxURL: the camera's MediaMTX path, when MediaMTX
+    ///   runs: reading it starts the on-demand capture (one process opens
+    ///   the device, however many readers there are).
     public static func take(camera: CameraID, spec: CameraSpec, recorderRunning: Bool, layout: DataLayout, tools: FFmpegTools,
-                            output: String, timeout: Duration = .seconds(10)) async throws -> Snapshot {
+                            output: String, mediamtxURL: String? = nil, timeout: Duration = .seconds(10)) async throws -> Snapshot {
         let latest = layout.latestSnapshot(camera)
         let now = WallClock.nowMilliseconds()
         if let mtime = try? FileSystem.modificationTime(latest), now - mtime <= freshness {
@@ -29,11 +32,18 @@ public enum Snapshotter {
             try FileSystem.writeAtomically(output, bytes, mode: 0o640)
             return Snapshot(file: output, bytes: Int64(bytes.count), takenAtMs: mtime, method: "latest")
         }
-        if case .v4l2 = spec.source, recorderRunning {
+        if case .v4l2 = spec.source, recorderRunning, mediamtxURL == nil {
             throw Failure(description: "the recorder holds \(spec.source.redacted) and its latest.jpg is stale; not opening the device twice")
         }
         var args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
-        args += RecorderCommand.input(spec.source, video: spec.video, keyframesOnlyForDecoding: false).filter { $0 != "-re" }
+        let method: String
+        if let mediamtxURL {
+            args += ["-rtsp_transport", "tcp", "-timeout", "10000000", "-i", mediamtxURL]
+            method = "mediamtx"
+        } else {
+            args += RecorderCommand.input(spec.source, video: spec.video, keyframesOnlyForDecoding: false).filter { $0 != "-re" }
+            method = "capture"
+        }
         args += ["-frames:v", "1", "-vf", "scale=out_range=full", "-pix_fmt", "yuv420p", "-color_range", "pc", "-strict", "-1",
                  "-c:v", "mjpeg", "-q:v", "3", "-f", "image2", "-update", "1", "-atomic_writing", "1", output]
         let result = try await Subprocess.run(tools.ffmpeg, args, environment: FFmpegTools.environment, timeout: timeout, outputLimit: 16 * 1024)
@@ -41,6 +51,6 @@ public enum Snapshotter {
             let reason = result.timedOut ? "timed out after \(timeout)" : Redactor.redact(result.text.split(whereSeparator: \.isNewline).suffix(2).joined(separator: " | "))
             throw Failure(description: "capture failed: \(reason)")
         }
-        return Snapshot(file: output, bytes: bytes, takenAtMs: WallClock.nowMilliseconds(), method: "capture")
+        return Snapshot(file: output, bytes: bytes, takenAtMs: WallClock.nowMilliseconds(), method: method)
     }
 }

@@ -26,3 +26,15 @@ public enum ProcessLauncher {
         return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }
+
+extension ProcessLauncher {
+    /// Replaces this process with `executable` (execve): used where the
+    /// process is itself supervised by someone else (MediaMTX's on-demand
+    /// commands), so that signals reach ffmpeg directly.
+    public static func exec(_ executable: String, _ arguments: [String], environment: [String: String]) -> SystemError {
+        let argv = [executable] + arguments
+        let envp = environment.keys.sorted().map { "\($0)=\(environment[$0]!)" }
+        _ = withCStringArray(argv) { a in withCStringArray(envp) { e in execve(executable, a, e) } }
+        return SystemError(call: "execve", errno: errno, subject: executable)
+    }
+}

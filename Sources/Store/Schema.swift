@@ -133,6 +133,34 @@ enum Schema {
             probed_at INTEGER NOT NULL
         );
         """),
+        Migration(name: "0004_mediamtx", sql: """
+        CREATE TABLE processes_new (
+            role TEXT NOT NULL CHECK (role IN ('recorder', 'restream', 'publisher', 'mediamtx')),
+            camera TEXT NOT NULL REFERENCES cameras(id),
+            boot_id TEXT NOT NULL,
+            pid INTEGER NOT NULL CHECK (pid > 0),
+            start_time INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            log_file TEXT NOT NULL,
+            PRIMARY KEY (role, camera)
+        );
+        INSERT INTO processes_new SELECT role, camera, boot_id, pid, start_time, fingerprint, started_at, log_file FROM processes;
+        DROP TABLE processes;
+        ALTER TABLE processes_new RENAME TO processes;
+        CREATE TABLE mediamtx_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            config TEXT NOT NULL,
+            api_address TEXT NOT NULL,
+            rtsp_port INTEGER NOT NULL,
+            hls_port INTEGER NOT NULL,
+            webrtc_port INTEGER NOT NULL,
+            api_up INTEGER NOT NULL CHECK (api_up IN (0, 1)),
+            synced INTEGER NOT NULL CHECK (synced IN (0, 1)),
+            reason TEXT,
+            updated_at INTEGER NOT NULL
+        );
+        """),
     ]
 
     /// Applies the migrations `connection` has not seen yet; returns their names.

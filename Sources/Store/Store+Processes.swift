@@ -60,3 +60,57 @@ extension Store {
             """, [.text(bootID), .text(fingerprint), .text(encoders), .integer(nowMs)])
     }
 }
+
+/// What the agent last knew of MediaMTX, for the CLI.
+public struct MediaMTXStateRow: Sendable, Equatable {
+    public var config: String
+    public var apiAddress: String
+    public var rtspPort: Int
+    public var hlsPort: Int
+    public var webrtcPort: Int
+    public var apiUp: Bool
+    public var synced: Bool
+    public var reason: String?
+    public var updatedAtMs: Int64
+
+    public init(config: String, apiAddress: String, rtspPort: Int, hlsPort: Int, webrtcPort: Int, apiUp: Bool, synced: Bool, reason: String?, updatedAtMs: Int64) {
+        self.config = config
+        self.apiAddress = apiAddress
+        self.rtspPort = rtspPort
+        self.hlsPort = hlsPort
+        self.webrtcPort = webrtcPort
+        self.apiUp = apiUp
+        self.synced = synced
+        self.reason = reason
+        self.updatedAtMs = updatedAtMs
+    }
+}
+
+extension Store {
+    /// A `cameras` row for one of the agent's own workloads (MediaMTX), so
+    /// that its process can be recorded and adopted like any other.
+    public func ensureSystemCamera(_ id: CameraID, nowMs: Int64 = WallClock.nowMilliseconds()) throws {
+        try connection.query("INSERT OR IGNORE INTO cameras (id, source_kind, source, record, view, state, state_since) VALUES (?, 'system', 'agent', 0, 0, 'idle', ?)",
+                             [.text(id.rawValue), .integer(nowMs)])
+    }
+
+    /// Records MediaMTX's state (only when it changed).
+    public func setMediaMTXState(_ row: MediaMTXStateRow) throws {
+        if let current = try mediamtxState(), current.config == row.config, current.apiAddress == row.apiAddress, current.rtspPort == row.rtspPort,
+           current.hlsPort == row.hlsPort, current.webrtcPort == row.webrtcPort, current.apiUp == row.apiUp, current.synced == row.synced,
+           current.reason == row.reason {
+            return
+        }
+        try connection.query("""
+            INSERT OR REPLACE INTO mediamtx_state (id, config, api_address, rtsp_port, hls_port, webrtc_port, api_up, synced, reason, updated_at)
+            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(row.config), .text(row.apiAddress), .int(row.rtspPort), .int(row.hlsPort), .int(row.webrtcPort), .bool(row.apiUp),
+                  .bool(row.synced), .optional(row.reason), .integer(row.updatedAtMs)])
+    }
+
+    public func mediamtxState() throws -> MediaMTXStateRow? {
+        guard let row = try connection.query("SELECT config, api_address, rtsp_port, hls_port, webrtc_port, api_up, synced, reason, updated_at FROM mediamtx_state WHERE id = 1").first else { return nil }
+        return MediaMTXStateRow(config: row.text(0) ?? "", apiAddress: row.text(1) ?? "", rtspPort: Int(row.int(2) ?? 8554), hlsPort: Int(row.int(3) ?? 8888),
+                                webrtcPort: Int(row.int(4) ?? 8889), apiUp: row.bool(5), synced: row.bool(6), reason: row.text(7), updatedAtMs: row.int(8) ?? 0)
+    }
+}

@@ -8,7 +8,7 @@ struct Camgate: AsyncParsableCommand {
         commandName: "camgate",
         abstract: "Camera gateway agent: records cameras, keeps MediaMTX in step, follows the cloud.",
         version: CamgateCore.version,
-        subcommands: [Run.self, Status.self, Recordings.self, Detect.self, Cloud.self]
+        subcommands: [Run.self, Status.self, Recordings.self, Detect.self, View.self, Snapshot.self, Cloud.self, MediaMTXConfig.self, Capture.self, Transcode.self]
     )
 }
 

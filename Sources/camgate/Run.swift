@@ -8,6 +8,7 @@ import Daemon
 import Hardware
 import Logging
 import Media
+import MediaMTX
 import Platform
 import ServiceLifecycle
 import Store
@@ -109,7 +110,18 @@ struct Run: AsyncParsableCommand {
         logger.info("camgate \(CamgateCore.version) starting", metadata: ["data-dir": "\(layout.root)", "cameras": "\(desired.cameras.count)", "revision": "\(desired.revision)"])
 
         let supervisor = Supervisor(bootID: bootID)
+        // One HTTP transport (one NIO thread) for the cloud and MediaMTX's API.
+        var transport: HTTPTransport?
+        if configFile?.cloud != nil || configFile?.mediamtx != nil {
+            do { transport = try HTTPTransport(caFile: configFile?.cloud?.caFile) } catch { throw fail("cannot set up HTTP: \(error)", code: 1) }
+        }
+        if let settings = configFile?.mediamtx, let problem = layout.teeProblem {
+            throw fail("\(problem) (needed with MediaMTX at \(settings.config))", code: 1)
+        }
         var options = Agent.Options(layout: layout, tools: tools)
+        if let settings = configFile?.mediamtx, let transport {
+            options.mediamtx = MediaMTXSync(settings: settings, transport: transport)
+        }
         options.reportRecordings = configFile?.cloud != nil
         options.hardware = HardwareProbe(tools: tools)
         options.encoderPriority = configFile?.encoderPriority ?? EncoderBackend.defaultPriority
@@ -119,7 +131,7 @@ struct Run: AsyncParsableCommand {
             if let warning = settings.tokenFileWarning() { logger.warning("cloud: \(warning)") }
             do {
                 try await store.configureCloud(endpoint: Redactor.redactURL(settings.endpoint.description), deviceID: settings.deviceID)
-                cloud = try CloudRunner(configuration: settings, store: store, agent: agent, logger: logger)
+                cloud = try CloudRunner(configuration: settings, store: store, agent: agent, transport: transport!, logger: logger)
             } catch {
                 throw fail("cannot set up the cloud link: \(error)", code: 1)
             }
@@ -133,8 +145,10 @@ struct Run: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
+            await transport?.shutdown()
             throw fail("\(error)", code: 1)
         }
+        if cloud == nil { await transport?.shutdown() }
         withExtendedLifetime(lock) {}
     }
 

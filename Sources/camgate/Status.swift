@@ -21,7 +21,18 @@ struct Status: AsyncParsableCommand {
         let store: Store
         do { store = try Store.openReadOnly(directory: layout.root) } catch { throw fail("\(error)", code: 1) }
         let report = try await StatusReport.build(store: store, layout: layout)
-        print(json ? report.json.serialized() : report.text)
+        var viewing: [ViewingReport] = []
+        if let desired = try await store.desiredState()?.state, desired.cameras.values.contains(where: \.view) {
+            viewing = await ViewingReport.build(store: store, desired: desired).filter(\.enabled)
+        }
+        if json {
+            guard case .object(var fields) = report.json else { return }
+            fields["viewing"] = .array(viewing.map(\.json))
+            print(JSONValue.object(fields).serialized())
+        } else {
+            print(report.text)
+            if !viewing.isEmpty { print("\nviewing:\n" + viewing.map(\.text).joined(separator: "\n")) }
+        }
     }
 }
 

@@ -1,0 +1,123 @@
+import CamgateCore
+
+/// Edits an operator's mediamtx.yml without disturbing it: the agent owns
+/// only a delimited block of `paths` and the two API settings; every other
+/// line (comments included) is kept byte for byte. The result is parsed and
+/// checked before the caller writes it atomically: an invalid file would
+/// make MediaMTX exit.
+public enum MediaMTXConfigFile {
+    public static let beginMarker = "  # BEGIN camgate managed paths: rewritten by the agent; change the cameras in camgate instead"
+    public static let endMarker = "  # END camgate managed paths"
+
+    /// A file for a MediaMTX with no configuration of its own yet.
+    public static let template = """
+    # MediaMTX configuration. camgate manages the paths between its markers
+    # and the Control API settings; everything else is yours to change.
+    api: true
+    apiAddress: 127.0.0.1:9997
+    paths:
+
+    """
+
+    public static func merge(existing: String?, paths: [MediaMTXPath], apiAddress: String) throws(MediaMTXRenderError) -> String {
+        let base = existing ?? template
+        var lines = base.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        lines = removeRegion(lines)
+
+        // The operator's own file must already be valid (we never "fix" it blindly).
+        let operatorDoc: YAMLValue
+        do { operatorDoc = try YAMLParser.parse(lines.joined(separator: "\n")) } catch {
+            throw MediaMTXRenderError("the existing configuration cannot be read (\(error)); it was not changed")
+        }
+        let operatorPaths = Set(operatorDoc["paths"]?.keys ?? [])
+        if let clash = paths.first(where: { operatorPaths.contains($0.name) }) {
+            throw MediaMTXRenderError("path \(clash.name) is also defined by hand in the configuration; remove it there or rename the camera")
+        }
+
+        setTopLevel(&lines, key: "api", value: "true")
+        setTopLevel(&lines, key: "apiAddress", value: apiAddress)
+        var pathsLine = lines.firstIndex { $0 == "paths:" || $0.hasPrefix("paths:") && ($0.dropFirst(6).trimmingCharacters() == "" || $0.dropFirst(6).trimmingCharacters() == "{}") }
+        if pathsLine == nil {
+            if lines.last.map({ !$0.isEmpty }) ?? false { lines.append("") }
+            lines.append("paths:")
+            pathsLine = lines.count - 1
+        }
+        lines[pathsLine!] = "paths:"
+        lines.insert(contentsOf: region(paths), at: pathsLine! + 1)
+        let text = lines.joined(separator: "\n") + "\n"
+        try verify(text, paths: paths, apiAddress: apiAddress)
+        return text
+    }
+
+    /// The names in the managed block of a configuration.
+    public static func managedNames(in text: String) -> [String] {
+        var names: [String] = []
+        var inside = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == beginMarker { inside = true; continue }
+            if line == endMarker { inside = false; continue }
+            if inside, line.hasPrefix("  "), !line.hasPrefix("   "), line.hasSuffix(":") {
+                names.append(String(line.dropFirst(2).dropLast()))
+            }
+        }
+        return names
+    }
+
+    public static func region(_ paths: [MediaMTXPath]) -> [String] {
+        var out = [beginMarker]
+        for path in paths {
+            out.append("  \(path.name):")
+            for setting in path.settings { out.append("    \(setting.key): \(YAMLWriter.scalar(setting.value))") }
+        }
+        out.append(endMarker)
+        return out
+    }
+
+    static func removeRegion(_ lines: [String]) -> [String] {
+        guard let begin = lines.firstIndex(of: beginMarker) else { return lines }
+        guard let end = lines[begin...].firstIndex(of: endMarker) else { return Array(lines[..<begin]) }
+        return Array(lines[..<begin] + lines[(end + 1)...])
+    }
+
+    /// Sets a top-level scalar (`key: value`), or appends it.
+    static func setTopLevel(_ lines: inout [String], key: String, value: String) {
+        if let index = lines.firstIndex(where: { $0 == "\(key):" || $0.hasPrefix("\(key): ") || $0.hasPrefix("\(key):\t") }) {
+            lines[index] = "\(key): \(value)"
+        } else if let paths = lines.firstIndex(where: { $0.hasPrefix("paths:") }) {
+            lines.insert("\(key): \(value)", at: paths)
+        } else {
+            lines.append("\(key): \(value)")
+        }
+    }
+
+    /// Parses the result and checks what the agent promised: the API on,
+    /// its paths present with exactly its settings, every top-level key known.
+    static func verify(_ text: String, paths: [MediaMTXPath], apiAddress: String) throws(MediaMTXRenderError) {
+        let doc: YAMLValue
+        do { doc = try YAMLParser.parse(text) } catch { throw MediaMTXRenderError("the rendered configuration does not parse: \(error)") }
+        guard doc["api"] == .bool(true), doc["apiAddress"]?.stringValue == apiAddress else {
+            throw MediaMTXRenderError("the rendered configuration does not enable the API on \(apiAddress)")
+        }
+        for key in doc.keys where MediaMTXReference.globalKeys[key] == nil && key != "paths" && key != "pathDefaults" {
+            throw MediaMTXRenderError("the configuration has an unknown top-level setting \(key)")
+        }
+        for path in paths {
+            guard let rendered = doc["paths"]?[path.name], case .mapping(let pairs) = rendered else {
+                throw MediaMTXRenderError("path \(path.name) is missing from the rendered configuration")
+            }
+            guard pairs.count == path.settings.count, zip(pairs, path.settings).allSatisfy({ $0.key == $1.key && $0.value == $1.value }) else {
+                throw MediaMTXRenderError("path \(path.name) does not read back as rendered")
+            }
+        }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,186 @@
+import CamgateCore
+import CloudLink
+import Platform
+
+/// Where the agent's MediaMTX paths stand.
+public struct MediaMTXStatus: Sendable, Equatable {
+    /// MediaMTX answers on its API.
+    public var apiUp: Bool
+    /// The paths are in MediaMTX's configuration (file, and API when up).
+    public var synced: Bool
+    /// Why viewing is not available, when it is not.
+    public var reason: String?
+
+    public init(apiUp: Bool, synced: Bool, reason: String?) {
+        self.apiUp = apiUp
+        self.synced = synced
+        self.reason = reason
+    }
+}
+
+/// Keeps MediaMTX in step with the agent's paths: through the Control API
+/// when MediaMTX runs (only changed paths are touched: changing a command
+/// recreates a path and drops its readers), and always mirrored into the
+/// configuration file (API changes live in memory only; the file is what a
+/// restarted MediaMTX reads). While the API is unreachable a circuit breaker
+/// stops trying it for a while; the file and MediaMTX's hot reload carry the
+/// change meanwhile.
+public actor MediaMTXSync {
+    public nonisolated let settings: MediaMTXSettings
+    let transport: HTTPTransport
+    var breaker = CircuitBreaker()
+    private(set) var lastWritten: String?
+    public private(set) var status = MediaMTXStatus(apiUp: false, synced: false, reason: "not synced yet")
+
+    public init(settings: MediaMTXSettings, transport: HTTPTransport) {
+        self.settings = settings
+        self.transport = transport
+    }
+
+    /// The configuration as it is on disk now (nil when there is none).
+    public func currentFile() -> String? {
+        try? FileSystem.readText(settings.config, limit: 4 << 20)
+    }
+
+    public func endpoints() -> MediaMTXEndpoints {
+        MediaMTXEndpoints(configuration: currentFile())
+    }
+
+    /// Renders, applies and writes. Returns what happened; a path set that
+    /// cannot be rendered safely writes nothing.
+    @discardableResult
+    public func apply(_ paths: [MediaMTXPath], now: ContinuousClock.Instant = .now) async -> MediaMTXStatus {
+        let existing = currentFile()
+        let endpoints = MediaMTXEndpoints(configuration: existing)
+        let text: String
+        do {
+            text = try MediaMTXConfigFile.merge(existing: existing, paths: paths, apiAddress: endpoints.apiAddress)
+        } catch {
+            status = MediaMTXStatus(apiUp: status.apiUp, synced: false, reason: "the MediaMTX configuration cannot be written safely: \(error)")
+            return status
+        }
+        var apiUp = false
+        var apiError: String?
+        if breaker.allows(now) {
+            do {
+                let api = try MediaMTXAPI(transport: transport, address: endpoints.apiAddress)
+                let owned = Set(existing.map(MediaMTXConfigFile.managedNames) ?? [])
+                try await applyThroughAPI(api, paths: paths, owned: owned)
+                breaker.succeeded()
+                apiUp = true
+            } catch let error as MediaMTXAPIError where !error.isUnreachable {
+                // MediaMTX refused the configuration: writing it would make it exit.
+                breaker.succeeded()
+                status = MediaMTXStatus(apiUp: true, synced: false, reason: "MediaMTX rejected a path: \(error.message)")
+                return status
+            } catch {
+                breaker.failed(now)
+                apiError = "\(error)"
+            }
+        } else {
+            apiError = "MediaMTX API not tried (circuit open after repeated failures)"
+        }
+        if text != existing {
+            do {
+                try FileSystem.createDirectories(FileSystem.parent(of: settings.config))
+                try FileSystem.writeAtomically(settings.config, Array(text.utf8), mode: 0o640)
+                lastWritten = text
+            } catch {
+                status = MediaMTXStatus(apiUp: apiUp, synced: false, reason: "cannot write \(settings.config): \(error)")
+                return status
+            }
+        }
+        status = MediaMTXStatus(apiUp: apiUp, synced: true,
+                                reason: apiUp ? nil : "MediaMTX is not answering on \(endpoints.apiAddress) (\(apiError ?? "unreachable")); the paths are in its configuration file")
+        return status
+    }
+
+    func applyThroughAPI(_ api: MediaMTXAPI, paths: [MediaMTXPath], owned: Set<String>) async throws {
+        let current = try await api.pathConfigs()
+        let wanted = Set(paths.map(\.name))
+        for path in paths {
+            if let present = current[path.name] {
+                if !MediaMTXSync.sameSettings(path, present) { try await api.replace(path.name, path.json) }
+            } else {
+                try await api.add(path.name, path.json)
+            }
+        }
+        for name in owned.subtracting(wanted) where current[name] != nil {
+            do {
+                try await api.delete(name)
+            } catch {
+                if error.status != 404 { throw error }
+            }
+        }
+    }
+
+    /// True when MediaMTX runs `path` with the agent's settings (durations
+    /// compared by value: MediaMTX answers "5m0s" for "300s").
+    static func sameSettings(_ path: MediaMTXPath, _ present: JSONValue) -> Bool {
+        path.settings.allSatisfy { setting in
+            let theirs = present[setting.key] ?? .null
+            let ours = MediaMTXPath.json(setting.value)
+            if case .string(let a) = ours, case .string(let b) = theirs, let x = GoDuration.seconds(a), let y = GoDuration.seconds(b) {
+                return abs(x - y) < 0.001
+            }
+            return ours == theirs
+        }
+    }
+
+    /// Running paths with their readers (nil while the API is down).
+    public func runtime(now: ContinuousClock.Instant = .now) async -> [MediaMTXPathState]? {
+        guard breaker.allows(now) else { return nil }
+        do {
+            let api = try MediaMTXAPI(transport: transport, address: endpoints().apiAddress)
+            let paths = try await api.runtimePaths()
+            breaker.succeeded()
+            return paths
+        } catch {
+            breaker.failed(now)
+            return nil
+        }
+    }
+}
+
+/// A small circuit breaker: after `threshold` consecutive failures, calls
+/// are skipped for `cooldown`; then one is let through.
+struct CircuitBreaker: Sendable {
+    var threshold = 3
+    var cooldown: Duration = .seconds(30)
+    private(set) var failures = 0
+    private(set) var openUntil: ContinuousClock.Instant?
+
+    func allows(_ now: ContinuousClock.Instant) -> Bool {
+        guard let openUntil else { return true }
+        return now >= openUntil
+    }
+
+    mutating func failed(_ now: ContinuousClock.Instant) {
+        failures += 1
+        if failures >= threshold { openUntil = now + cooldown }
+    }
+
+    mutating func succeeded() {
+        failures = 0
+        openUntil = nil
+    }
+}
+
+/// Go's time.Duration text ("1h2m3.5s", "300ms", "10s") in seconds.
+enum GoDuration {
+    static func seconds(_ text: String) -> Double? {
+        guard !text.isEmpty else { return nil }
+        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
+        var rest = Substring(text)
+        var total = 0.0
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            guard !number.isEmpty, let value = Double(number) else { return nil }
+            rest = rest.dropFirst(number.count)
+            guard let unit = units.filter({ rest.hasPrefix($0.0) }).max(by: { $0.0.count < $1.0.count }) else { return nil }
+            total += value * unit.1
+            rest = rest.dropFirst(unit.0.count)
+        }
+        return total
+    }
+}

@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import CamgateCore
+import CloudLink
+import Daemon
+import Hardware
+import Media
+import MediaMTX
+import Platform
+import Store
+
+/// `camgate mediamtx-config --config FILE`: the paths the agent would own.
+struct MediaMTXConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mediamtx-config",
+        abstract: "Print the MediaMTX paths section the agent would own (YAML); exit non-zero when it cannot be rendered safely."
+    )
+
+    @Option(name: .long, help: "The agent's configuration file.") var config: String = ConfigFile.defaultPath
+    @OptionGroup var data: DataDirectoryOptions
+
+    func run() async throws {
+        let file: ConfigFile
+        do { file = try ConfigFile.load(config) } catch { throw fail("invalid configuration: \(error)", code: 2) }
+        let renderer = PathRenderer(camgate: Agent.currentExecutable(), dataDirectory: FileSystem.absolute(data.dataDir))
+        do {
+            let paths = try renderer.render(file.desired, sizes: file.desired.cameras.compactMapValues { spec in
+                if let size = spec.video.size { return size }
+                if case .test(let p) = spec.source { return p.size }
+                return nil
+            })
+            print("paths:")
+            print(MediaMTXConfigFile.region(paths).joined(separator: "\n"))
+        } catch {
+            throw fail("the MediaMTX paths cannot be rendered safely: \(error)", code: 1)
+        }
+    }
+}
+
+/// Reads the agent's state for the commands MediaMTX runs and for the CLI.
+struct CameraContext {
+    let store: Store
+    let layout: DataLayout
+    let id: CameraID
+    let spec: CameraSpec
+    let desired: DesiredState
+
+    static func load(_ data: DataDirectoryOptions, camera: String) async throws -> CameraContext {
+        guard CameraID.problem(with: camera) == nil, let id = try? CameraID(camera) else {
+            throw fail("invalid camera id: \(CameraID.problem(with: camera) ?? camera)", code: 2)
+        }
+        let store = try openStore(data)
+        guard let desired = try await store.desiredState()?.state else { throw fail("no desired state stored in \(data.dataDir)", code: 1) }
+        guard let spec = desired.cameras[id] else { throw fail("unknown camera \(id)", code: 1) }
+        return CameraContext(store: store, layout: DataLayout(root: FileSystem.absolute(data.dataDir)), id: id, spec: spec, desired: desired)
+    }
+
+    /// The best encoder proven on this boot (software when none was probed).
+    func encoder() async -> VideoEncoder {
+        if case .copy = spec.video.encoder { return .copy }
+        guard let boot = try? ProcFS.bootID(), let cached = try? await store.cachedEncoderProbe(bootID: boot),
+              case .array(let items)? = try? JSONValue.parse(cached.encoders) else { return .software }
+        let inventory = Inventory(nodes: [], encoders: items.compactMap(EncoderCandidate.init(json:)), fingerprint: cached.fingerprint, probedAtMs: 0, durationMs: 0)
+        return inventory.bestEncoder()?.encoder ?? .software
+    }
+
+    /// How a V4L2 camera is opened, probed now (ioctls only).
+    func captureMode() -> CaptureMode? {
+        guard case .v4l2(let device) = spec.source, let node = try? V4L2Probe.probe(SystemV4L2Opener().open(device)) else { return nil }
+        return CaptureChoice.choose(node, wanted: spec.video)
+    }
+
+    func recorderRunning() async -> Bool {
+        guard let boot = try? ProcFS.bootID(), let rows = try? await store.processes() else { return false }
+        return rows.contains { $0.key == WorkloadKey(camera: id, role: .recorder) && ProcFS.isRunning($0.identity, currentBootID: boot) }
+    }
+}
+
+/// `camgate capture`: the on-demand capture MediaMTX runs (`runOnDemand`).
+struct Capture: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Publish a camera to an RTSP URL (run by MediaMTX on demand; reads the source, credentials included, from the store)."
+    )
+
+    @Argument(help: "The camera id.") var camera: String
+    @OptionGroup var data: DataDirectoryOptions
+    @Option(name: .long, help: "Where to publish (MediaMTX passes rtsp://127.0.0.1:$RTSP_PORT/$MTX_PATH).") var publish: String
+
+    func run() async throws {
+        let context = try await CameraContext.load(data, camera: camera)
+        guard publish.hasPrefix("rtsp://") else { throw fail("--publish must be an rtsp:// URL", code: 2) }
+        let tools = try FFmpegTools.locate().get()
+        let mode = context.captureMode()
+        var encoder = await context.encoder()
+        if case .rtsp = context.spec.source, context.spec.video.encoder == .auto { encoder = .copy }
+        if mode?.native == true, context.spec.video.encoder == .auto { encoder = .copy }
+        let args = PublishCommand.capture(context.spec, encoder: encoder, capture: mode, destination: publish)
+        throw fail("\(ProcessLauncher.exec(tools.ffmpeg, args, environment: FFmpegTools.environment))", code: 1)
+    }
+}
+
+/// `camgate transcode`: an on-demand lower-resolution variant.
+struct Transcode: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Publish a lower-resolution variant of a camera's MediaMTX path (run by MediaMTX on demand)."
+    )
+
+    @Argument(help: "The camera id.") var camera: String
+    @Option(name: .long, help: "720p or 480p.") var variant: String
+    @OptionGroup var data: DataDirectoryOptions
+    @Option(name: .long, help: "Where to publish.") var publish: String
+
+    func run() async throws {
+        let context = try await CameraContext.load(data, camera: camera)
+        guard let variant = Variant.named(variant) else { throw fail("unknown variant \(variant); use 720p or 480p", code: 2) }
+        guard publish.hasPrefix("rtsp://"), let port = try? Endpoint(parsing: "http" + publish.dropFirst(4)).port else {
+            throw fail("--publish must be an rtsp:// URL with a port", code: 2)
+        }
+        let tools = try FFmpegTools.locate().get()
+        var encoder = await context.encoder()
+        if encoder == .copy { encoder = .software }
+        let args = PublishCommand.transcode(from: "rtsp://127.0.0.1:\(port)/\(context.id)", size: variant.size, bitrateKbps: variant.bitrateKbps,
+                                            encoder: encoder, destination: publish)
+        throw fail("\(ProcessLauncher.exec(tools.ffmpeg, args, environment: FFmpegTools.environment))", code: 1)
+    }
+}
+
+/// `camgate view CAMERA`: where to watch it.
+struct View: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a camera's RTSP, HLS and WebRTC URLs and its viewers.")
+
+    @Argument(help: "The camera id.") var camera: String
+    @OptionGroup var data: DataDirectoryOptions
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let context = try await CameraContext.load(data, camera: camera)
+        let report = await ViewingReport.build(store: context.store, desired: context.desired, only: context.id)
+        guard let entry = report.first else { throw fail("unknown camera \(camera)", code: 1) }
+        print(json ? entry.json.serialized() : entry.text)
+    }
+}
+
+/// `camgate snapshot CAMERA -o FILE`.
+struct Snapshot: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Take a JPEG of a camera: the recorder's latest frame when fresh, else a one-shot capture (through MediaMTX when it runs)."
+    )
+
+    @Argument(help: "The camera id.") var camera: String
+    @OptionGroup var data: DataDirectoryOptions
+    @Option(name: .shortAndLong, help: "The JPEG file to write.") var output: String
+
+    func run() async throws {
+        let context = try await CameraContext.load(data, camera: camera)
+        let tools = try FFmpegTools.locate().get()
+        var mediamtxURL: String?
+        if let state = try await context.store.mediamtxState(), await ViewingReport.apiAnswers(state.apiAddress) {
+            mediamtxURL = "rtsp://127.0.0.1:\(state.rtspPort)/\(context.id)"
+        }
+        let target = FileSystem.absolute(output)
+        do {
+            let shot = try await Snapshotter.take(camera: context.id, spec: context.spec, recorderRunning: await context.recorderRunning(),
+                                                  layout: context.layout, tools: tools, output: target, mediamtxURL: mediamtxURL)
+            print("\(shot.file): \(shot.bytes) bytes, taken at \(Timestamp.rfc3339(milliseconds: shot.takenAtMs)) (\(shot.method))")
+        } catch {
+            throw fail("snapshot of \(context.id) failed: \(error)", code: 1)
+        }
+    }
+}
