@@ -254,3 +254,48 @@ public func canConnect(_ port: UInt16) -> Bool {
     addr.sin_port = port.bigEndian
     return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
 }
+
+/// Tests/Fixtures/fake_mediamtx.py: MediaMTX's Control API as its spec
+/// defines it, on loopback.
+public final class FakeMediaMTX: @unchecked Sendable {
+    public let process: ChildProcess
+    public let port: Int
+    public var address: String { "127.0.0.1:\(port)" }
+
+    /// Started on a free port, or the way the agent starts MediaMTX: with a config file.
+    public init(directory: String, config: String? = nil) async throws {
+        let args: [String] = config.map { [$0] } ?? ["--port", "0"]
+        process = try ChildProcess(Repository.fixture("fake_mediamtx.py"), args, logPath: "\(directory)/fake-mediamtx-\(UInt32.random(in: 0...UInt32.max)).log")
+        let process = process
+        guard await waitUntil(timeout: .seconds(10), { process.log.contains("listening on") || !process.isRunning }),
+              let line = process.log.split(separator: "\n").first(where: { $0.contains("listening on") }),
+              let bound = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+            throw RTSPTestServer.RTSPServerError(message: "the fake MediaMTX did not start: \(process.log)")
+        }
+        port = bound
+    }
+
+    /// A request to the fake's API (JSON in, JSON out).
+    @discardableResult
+    public func call(_ method: String, _ path: String, _ body: String? = nil) throws -> JSONValue {
+        var args = ["-s", "-X", method, "http://\(address)\(path)"]
+        if let body { args += ["-H", "Content-Type: application/json", "-d", body] }
+        let result = try runProgram("/usr/bin/curl", args, timeout: .seconds(10))
+        return (try? JSONValue.parse(result.output)) ?? .null
+    }
+
+    public func calls() throws -> [(String, String)] {
+        guard case .array(let items) = try call("GET", "/fake/calls") else { return [] }
+        return items.compactMap { item in
+            guard case .array(let pair) = item, pair.count == 2, let m = pair[0].stringValue, let p = pair[1].stringValue else { return nil }
+            return (m, p)
+        }
+    }
+
+    public func stop() {
+        process.signal(SIGKILL)
+        _ = process.exitStatus
+    }
+
+    deinit { stop() }
+}

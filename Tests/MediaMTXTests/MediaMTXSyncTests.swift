@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import CamgateCore
+import CloudLink
+@testable import MediaMTX
+import Platform
+import TestSupport
+
+/// The Control API client and the sync against a server that follows
+/// MediaMTX's openapi.yaml (Tests/Fixtures/fake_mediamtx.py), errors included.
+@Suite(.serialized) struct MediaMTXSyncTests {
+    let dir = TemporaryDirectory("mtx-sync")
+
+    func paths(closeAfter: String = "300s", cameras: [String] = ["live", "snap"]) throws -> [MediaMTXPath] {
+        var desired = DesiredState()
+        for name in cameras {
+            desired.cameras[try CameraID(name)] = CameraSpec(source: .test(try TestPattern()), view: name == "live")
+        }
+        var rendered = try PathRenderer(camgate: "/usr/bin/camgate", dataDirectory: "/var/lib/camgate").render(desired, sizes: [try CameraID("live"): Resolution(width: 640, height: 360)])
+        if closeAfter != "300s" {
+            rendered = rendered.map { path in
+                var p = path
+                p.settings = p.settings.map { $0.key == "runOnDemandCloseAfter" && p.name == "live" ? .init(key: $0.key, value: .string(closeAfter)) : $0 }
+                return p
+            }
+        }
+        return rendered
+    }
+
+    func sync(_ fake: FakeMediaMTX?, port: Int? = nil) throws -> (MediaMTXSync, String) {
+        let config = dir.file("mediamtx.yml")
+        let apiPort = port ?? fake!.port
+        try "logLevel: info\napi: false\napiAddress: :\(apiPort)\nrtspAddress: :8554\npaths:\n  all_others:\n".write(toFile: config, atomically: true, encoding: .utf8)
+        return (MediaMTXSync(settings: MediaMTXSettings(config: config), transport: try HTTPTransport()), config)
+    }
+
+    @Test func appliesThroughTheAPIAndMirrorsToTheFile() async throws {
+        let fake = try await FakeMediaMTX(directory: dir.path)
+        let (sync, config) = try sync(fake)
+        let status = await sync.apply(try paths())
+        #expect(status == MediaMTXStatus(apiUp: true, synced: true, reason: nil))
+        let confs = try fake.call("GET", "/fake/confs")
+        #expect(confs["live"]?["runOnDemandCloseAfter"]?.stringValue == "5m0s", "MediaMTX answers in Go's duration format")
+        #expect(confs["snap"]?["runOnDemandRestart"] == .bool(false))
+        let file = try String(contentsOfFile: config, encoding: .utf8)
+        #expect(MediaMTXConfigFile.managedNames(in: file) == ["live", "snap"])
+        #expect(file.contains("logLevel: info") && file.contains("apiAddress: 127.0.0.1:\(fake.port)") && file.contains("api: true"))
+    }
+
+    @Test func onlyChangedPathsAreTouched() async throws {
+        let fake = try await FakeMediaMTX(directory: dir.path)
+        let (sync, _) = try sync(fake)
+        await sync.apply(try paths())
+        let before = try fake.calls().count
+        // The same paths again: "5m0s" is "300s", nothing changes.
+        await sync.apply(try paths())
+        let writes = try fake.calls().dropFirst(before).filter { $0.0 != "GET" }
+        #expect(writes.isEmpty, "\(writes)")
+        // One path changes, one goes: exactly a replace and a delete.
+        await sync.apply(try paths(closeAfter: "120s", cameras: ["live"]))
+        let after = try fake.calls().dropFirst(before).filter { $0.0 != "GET" }.map { "\($0.0) \($0.1)" }
+        #expect(after == ["POST /v3/config/paths/replace/live", "DELETE /v3/config/paths/delete/snap"], "\(after)")
+    }
+
+    @Test func aRejectedPathIsNotWrittenToTheFile() async throws {
+        let fake = try await FakeMediaMTX(directory: dir.path)
+        let (sync, config) = try sync(fake)
+        await sync.apply(try paths())
+        let good = try String(contentsOfFile: config, encoding: .utf8)
+        // MediaMTX answers 400 (as it does for an unknown field): the file stays as it was.
+        try fake.call("POST", "/fake/fault", #"{"status": 400}"#)
+        let status = await sync.apply(try paths(closeAfter: "30s"))
+        #expect(!status.synced && status.reason?.contains("rejected") == true, "\(status)")
+        #expect(try String(contentsOfFile: config, encoding: .utf8) == good)
+    }
+
+    @Test func whenMediaMTXIsDownTheFileCarriesTheChangeAndTheBreakerOpens() async throws {
+        let (sync, config) = try sync(nil, port: Int(freePort()))
+        for _ in 0..<3 {
+            let status = await sync.apply(try paths())
+            #expect(status.synced && !status.apiUp && status.reason?.contains("not answering") == true, "\(status)")
+        }
+        #expect(MediaMTXConfigFile.managedNames(in: try String(contentsOfFile: config, encoding: .utf8)) == ["live", "snap"])
+        let fourth = await sync.apply(try paths())
+        #expect(fourth.reason?.contains("circuit open") == true, "\(fourth)")
+    }
+
+    @Test func errorShapesAndASlowServer() async throws {
+        let fake = try await FakeMediaMTX(directory: dir.path)
+        var api = try MediaMTXAPI(transport: try HTTPTransport(), address: fake.address)
+        await #expect { try await api.delete("missing") } throws: { ($0 as? MediaMTXAPIError) == MediaMTXAPIError(status: 404, message: "path configuration not found") }
+        try await api.add("a", .object(["source": .string("publisher")]))
+        await #expect { try await api.add("a", .object([:])) } throws: { ($0 as? MediaMTXAPIError)?.message == "path already exists" }
+        await #expect { try await api.add("b", .object(["bogus": .bool(true)])) } throws: { ($0 as? MediaMTXAPIError)?.message.contains("unknown field") == true }
+        try fake.call("POST", "/fake/fault", #"{"status": 500}"#)
+        await #expect { try await api.ping() } throws: { ($0 as? MediaMTXAPIError)?.isUnreachable == true }
+        try fake.call("POST", "/fake/fault", #"{"status": null, "delay_s": 3}"#)
+        api.timeout = .milliseconds(500)
+        let started = ContinuousClock.now
+        await #expect { try await api.ping() } throws: { ($0 as? MediaMTXAPIError)?.status == nil }
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func runtimeStateGivesViewers() async throws {
+        let fake = try await FakeMediaMTX(directory: dir.path)
+        let (sync, _) = try sync(fake)
+        await sync.apply(try paths())
+        try fake.call("POST", "/fake/readers", #"{"path": "live", "readers": 2, "ready": true}"#)
+        let runtime = try #require(await sync.runtime())
+        #expect(runtime.first { $0.name == "live" } == MediaMTXPathState(name: "live", ready: true, readers: 2, source: nil))
+    }
+}
