@@ -317,6 +317,9 @@ def main():
     if only in (None, "hardware"):
         print()
         hardware(binary)
+    if only in (None, "mediamtx"):
+        print()
+        mediamtx(binary)
     if only in (None, "cloud"):
         print()
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "cloud.py"), "--binary", binary, "--simulator", simulator]
@@ -379,6 +382,60 @@ def hardware(binary):
     print("|---|---|---|")
     for n, r, t in growth:
         print(f"| {n} | {r} | {t * 1000:.0f} ms |")
+
+
+def snapshot_times(binary, data, camera, runs):
+    times = []
+    for i in range(runs):
+        out = os.path.join(os.path.dirname(data), f"snap-{camera}-{i}.jpg")
+        t0 = time.monotonic()
+        r = subprocess.run([binary, "snapshot", camera, "--data-dir", data, "-o", out], capture_output=True, text=True)
+        times.append(time.monotonic() - t0)
+        if r.returncode != 0:
+            raise RuntimeError(r.stdout + r.stderr)
+    return times, r.stdout.strip()
+
+
+def mediamtx(binary):
+    runs = 10 if QUICK else 30
+    work = tempfile.mkdtemp(prefix="camgate-bench-mtx-")
+    data = os.path.join(work, "data")
+    config = os.path.join(work, "config.json")
+    doc = {"cameras": {"rec": {"source": {"kind": "test", "pattern": "testsrc2", "size": "1280x720", "fps": 15}, "record": True},
+                       "cold": {"source": {"kind": "test", "pattern": "testsrc2", "size": "1280x720", "fps": 15}}},
+           "recording": {"segment_seconds": 1800, "retain_days": 1, "min_free_percent": 1}}
+    json.dump(doc, open(config, "w"))
+    agent = Agent(binary, data, config)
+    wait_for(lambda: os.path.exists(os.path.join(data, "run", "rec", "latest.jpg")), 20)
+    time.sleep(2)
+    warm, warm_out = snapshot_times(binary, data, "rec", runs)
+    cold, cold_out = snapshot_times(binary, data, "cold", runs)
+    agent.stop()
+    bare = timed(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=15",
+                  "-frames:v", "1", "-q:v", "3", os.path.join(work, "bare.jpg")], runs)
+    cams = {f"cam{i:02d}": {"source": {"kind": "test", "size": "1280x720"}, "record": i % 3 == 0, "view": i % 3 != 2} for i in range(64)}
+    big = os.path.join(work, "big.json")
+    json.dump({"cameras": cams}, open(big, "w"))
+    r = subprocess.run([binary, "mediamtx-config", "--config", big, "--data-dir", data, "--repeat-count", "200"], capture_output=True, text=True, check=True)
+    per_render = r.stderr.strip().split("times: ")[-1]
+    cli = timed([binary, "mediamtx-config", "--config", big, "--data-dir", data], runs)
+    shutil.rmtree(work, ignore_errors=True)
+
+    def p(values, q):
+        s = sorted(values)
+        return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))] * 1000
+    print(f"camgate MediaMTX and snapshot benchmark — {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC ({runs} runs each, 1280x720 test camera)")
+    print()
+    print("| measure | p50 | p95 | target | ok |")
+    print("|---|---|---|---|---|")
+    print(f"| `camgate snapshot`, warm (recorder's latest.jpg) | {p(warm, 50):.0f} ms | {p(warm, 95):.0f} ms | <= 50 ms | {'yes' if p(warm, 95) <= 50 else 'NO'} |")
+    print(f"| `camgate snapshot`, cold (one-shot capture of the test camera) | {p(cold, 50):.0f} ms | {p(cold, 95):.0f} ms | <= 400 ms | {'yes' if p(cold, 95) <= 400 else 'NO'} |")
+    print(f"| floor: bare one-frame ffmpeg JPEG | {p(bare, 50):.0f} ms | {p(bare, 95):.0f} ms | | |")
+    print(f"| render + validate + merge, 64 cameras (in process) | {per_render} | | | |")
+    print(f"| `camgate mediamtx-config`, 64 cameras (whole command) | {p(cli, 50):.0f} ms | {p(cli, 95):.0f} ms | | |")
+    print()
+    print(f"warm: {warm_out}")
+    print(f"cold: {cold_out}")
 
 
 def core(binary, simulator):

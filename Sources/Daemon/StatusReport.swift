@@ -198,12 +198,12 @@ enum ByteCount {
 }
 
 extension String {
-    init(format1 value: Double) {
+    public init(format1 value: Double) {
         let tenths = Int64((value * 10).rounded())
         self = "\(tenths / 10).\(tenths % 10)"
     }
 
-    init(format3 value: Double) {
+    public init(format3 value: Double) {
         let thousandths = Int64((value * 1000).rounded())
         let frac = String(thousandths % 1000)
         self = "\(thousandths / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)"

@@ -20,17 +20,30 @@ struct MediaMTXConfig: AsyncParsableCommand {
 
     @Option(name: .long, help: "The agent's configuration file.") var config: String = ConfigFile.defaultPath
     @OptionGroup var data: DataDirectoryOptions
+    @Option(name: .long, help: ArgumentHelp("Render, validate and merge this many times and print the time per round (benchmark).", visibility: .hidden))
+    var repeatCount: Int = 0
 
     func run() async throws {
         let file: ConfigFile
         do { file = try ConfigFile.load(config) } catch { throw fail("invalid configuration: \(error)", code: 2) }
         let renderer = PathRenderer(camgate: Agent.currentExecutable(), dataDirectory: FileSystem.absolute(data.dataDir))
+        let sizes = file.desired.cameras.compactMapValues { spec -> Resolution? in
+            if let size = spec.video.size { return size }
+            if case .test(let p) = spec.source { return p.size }
+            return nil
+        }
         do {
-            let paths = try renderer.render(file.desired, sizes: file.desired.cameras.compactMapValues { spec in
-                if let size = spec.video.size { return size }
-                if case .test(let p) = spec.source { return p.size }
-                return nil
-            })
+            if repeatCount > 0 {
+                let started = ContinuousClock.now
+                for _ in 0..<repeatCount {
+                    let paths = try renderer.render(file.desired, sizes: sizes)
+                    _ = try MediaMTXConfigFile.merge(existing: nil, paths: paths, apiAddress: "127.0.0.1:9997")
+                }
+                let each = (ContinuousClock.now - started) / repeatCount
+                let micros = each.components.seconds * 1_000_000 + each.components.attoseconds / 1_000_000_000_000
+                printError("rendered, validated and merged \(file.desired.cameras.count) cameras \(repeatCount) times: \(String(format1: Double(micros) / 1000)) ms each")
+            }
+            let paths = try renderer.render(file.desired, sizes: sizes)
             print("paths:")
             print(MediaMTXConfigFile.region(paths).joined(separator: "\n"))
         } catch {
