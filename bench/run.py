@@ -28,6 +28,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import ffmpeg_pids  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -45,12 +48,9 @@ def build():
         binary = sys.argv[sys.argv.index("--binary") + 1]
         simulator = sys.argv[sys.argv.index("--simulator") + 1] if "--simulator" in sys.argv else os.path.join(os.path.dirname(binary), "camgate-cloud-sim")
         return binary, simulator
-    print("building the static release binaries...", file=sys.stderr)
+    print("building the release binaries (scripts/build-release)...", file=sys.stderr)
     out = tempfile.mkdtemp(prefix="camgate-bench-bin-")
-    for product in ("camgate", "camgate-cloud-sim"):
-        sh(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", product], cwd=ROOT)
-        shutil.copy(os.path.join(ROOT, ".build/release", product), os.path.join(out, product))
-        sh(["strip", os.path.join(out, product)])
+    sh([os.path.join(ROOT, "scripts", "build-release"), out], cwd=ROOT)
     return os.path.join(out, "camgate"), os.path.join(out, "camgate-cloud-sim")
 
 
@@ -68,22 +68,6 @@ def io(pid):
             k, v = line.split(":")
             out[k] = int(v)
     return out
-
-
-def children_of(pid):
-    """ffmpeg processes started by the agent: same data dir in their argv."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"ffmpeg") and any(pid.encode() in a for a in argv):
-            found.append(int(entry))
-    return found
 
 
 def write_config(path, cameras, record, segment_seconds, size="640x360", fps=15):
@@ -129,7 +113,7 @@ def first_segment_bytes(data):
 
 
 def recorder_argv(data):
-    for pid in children_of(data):
+    for pid in ffmpeg_pids(data):
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             return [a.decode() for a in f.read().split(b"\0")[:-1]]
     return None
@@ -186,9 +170,9 @@ def measure_recording(binary, work):
     config = os.path.join(work, "rec", "config.json")
     write_config(config, 4, True, 1800)
     agent = Agent(binary, data, config)
-    wait_for(lambda: len(children_of(data)) == 4, 10)
-    time.sleep(5)  # past start-up
-    kids = children_of(data)
+    wait_for(lambda: len(ffmpeg_pids(data)) == 4, 10)
+    time.sleep(15)  # past start-up: first segments opened and indexed
+    kids = ffmpeg_pids(data)
     a0, k0, io0, t0 = stat(agent.proc.pid), {k: stat(k) for k in kids}, io(agent.proc.pid), time.monotonic()
     time.sleep(WINDOW)
     a1, k1, io1, t1 = stat(agent.proc.pid), {k: stat(k) for k in kids}, io(agent.proc.pid), time.monotonic()

@@ -63,22 +63,14 @@ public final class ReportUplink: Sendable {
                 let acked = try await send(items)
                 await source.acknowledgeReports(upTo: acked)
                 failures = 0
-            } catch let error as UplinkError {
-                await source.uplinkFailed(error.description, credentialRejected: error.credentialRejected)
-                let delay = backoff.delay(attempt: failures, random: Double.random(in: 0..<1, using: &random))
-                failures += 1
-                logger.warning("cloud: reports not delivered: \(error); retrying in \(delay)")
-                if error.credentialRejected {
-                    await doorbell.wait()
-                } else {
-                    await doorbell.wait(timeout: delay)
-                }
             } catch {
-                await source.uplinkFailed(EventStreamClient.describe(error), credentialRejected: false)
+                let uplink = error as? UplinkError ?? UplinkError(description: EventStreamClient.describe(error))
+                await source.uplinkFailed(uplink.description, credentialRejected: uplink.credentialRejected)
                 let delay = backoff.delay(attempt: failures, random: Double.random(in: 0..<1, using: &random))
                 failures += 1
-                logger.warning("cloud: reports not delivered: \(EventStreamClient.describe(error)); retrying in \(delay)")
-                await doorbell.wait(timeout: delay)
+                logger.warning("cloud: reports not delivered: \(uplink); retrying in \(delay)")
+                // A rejected token waits for `camgate cloud reconnect`; anything else backs off.
+                await doorbell.wait(timeout: uplink.credentialRejected ? nil : delay)
             }
         }
     }

@@ -361,6 +361,36 @@ public actor Agent {
                                                             updatedAtMs: WallClock.nowMilliseconds()))
     }
 
+    private var mediamtxSilentTicks = 0
+    /// Health ticks without an answer before a supervised MediaMTX is restarted.
+    static let mediamtxUnhealthyTicks = 3
+
+    /// Asks MediaMTX's API whether it is alive. A MediaMTX the agent runs
+    /// that stops answering (alive but hung) is restarted after three ticks.
+    func checkMediaMTXHealth() async {
+        guard let mediamtx = options.mediamtx else { return }
+        let answered = await mediamtx.runtime() != nil
+        if answered {
+            mediamtxSilentTicks = 0
+            if mediamtxStatus?.apiUp != true { await syncMediaMTX(force: true) }
+            return
+        }
+        mediamtxSilentTicks += 1
+        if var status = mediamtxStatus, status.apiUp {
+            status.apiUp = false
+            status.reason = "MediaMTX stopped answering on its API"
+            mediamtxStatus = status
+            await syncMediaMTX(force: true)
+        }
+        let key = WorkloadKey(camera: .mediamtx, role: .mediamtx)
+        if mediamtxSilentTicks >= Agent.mediamtxUnhealthyTicks, await supervisor.child(key) != nil {
+            logger.warning("mediamtx: no answer from its API for \(mediamtxSilentTicks) health checks; restarting it")
+            try? await store.logEvent(.warning, "mediamtx", "MediaMTX did not answer its API; restarted")
+            mediamtxSilentTicks = 0
+            await stopWorkload(key, reason: "not answering its API")
+        }
+    }
+
     // MARK: - One-shot actions
 
     /// A JPEG of `camera` at `output` (see `Snapshotter`).
@@ -612,8 +642,10 @@ public actor Agent {
     // MARK: - Housekeeping
 
     /// The 30 s health tick: reconcile (a lost process is restarted even if
-    /// an exit went unnoticed), cap child logs, make tomorrow's directory.
+    /// an exit went unnoticed), check MediaMTX's API, cap child logs, make
+    /// tomorrow's directory.
     public func healthTick() async {
+        await checkMediaMTXHealth()
         await reconcile(reason: "health")
         for (key, child) in await supervisor.running {
             LogFile.enforceCap(child.logFile, maxBytes: options.logCapBytes)

@@ -85,6 +85,14 @@ import TestSupport
         })
         let status = try cli(["cloud", "status", "--json"])
         #expect(status["connected"] == .bool(true) && status["last_event_id"]?.stringValue == "6", "\(status)")
+
+        // A reconnect re-sends the current desired state with its old id: a
+        // duplicate event id, stored again and applied once.
+        try await sim.control("POST", "drop")
+        #expect(try await waitUntil(timeout: .seconds(15)) { try events().count == 7 })
+        let replay = try events()[6]
+        #expect(replay["id"]?.stringValue == "6" && replay["outcome"]?.stringValue?.hasPrefix("ignored: stale revision 2") == true, "\(replay)")
+        #expect(try cli(["cloud", "status", "--json"])["last_event_id"]?.stringValue == "6")
         agent.signal(SIGTERM)
         #expect(await agent.waitForExit() == 0)
         await sim.stop()
