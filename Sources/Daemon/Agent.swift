@@ -53,25 +53,28 @@ public actor Agent {
     let supervisor: Supervisor
     let logger: Logger
 
-    private(set) var desired: DesiredState
-    private var trackers: [WorkloadKey: RestartTracker] = [:]
-    private var indexers: [CameraID: SegmentIndexer] = [:]
-    private var reconciling = false
-    private var pendingReasons: [String] = []
-    private var random = SystemRandomNumberGenerator()
-    private var lastEventPrune = ContinuousClock.now
+    var desired: DesiredState
+    var trackers: [WorkloadKey: RestartTracker] = [:]
+    var indexers: [CameraID: SegmentIndexer] = [:]
+    var reconciling = false
+    var pendingReasons: [String] = []
+    var random = SystemRandomNumberGenerator()
+    var lastEventPrune = ContinuousClock.now
     /// Called after reports were queued (the uplink flushes).
-    private var reportsQueued: @Sendable () -> Void = {}
+    var reportsQueued: @Sendable () -> Void = {}
     /// Cameras and encoders, from the last probe.
-    public private(set) var inventory: Inventory?
+    public internal(set) var inventory: Inventory?
     /// Cameras whose hardware encoder failed at run time: they use software.
-    private var softwareFallback: [CameraID: String] = [:]
+    var softwareFallback: [CameraID: String] = [:]
     /// The encoder each running recorder was started with.
-    private var runningEncoders: [WorkloadKey: VideoEncoder] = [:]
-    private var inventoryListeners: [@Sendable (Inventory) async -> Void] = []
+    var runningEncoders: [WorkloadKey: VideoEncoder] = [:]
+    var inventoryListeners: [@Sendable (Inventory) async -> Void] = []
     /// The MediaMTX paths last applied successfully.
-    private var appliedPaths: [MediaMTXPath]?
-    public private(set) var mediamtxStatus: MediaMTXStatus?
+    var appliedPaths: [MediaMTXPath]?
+    public internal(set) var mediamtxStatus: MediaMTXStatus?
+    var mediamtxEndpoints: MediaMTXEndpoints?
+    var mediamtxSilentTicks = 0
+    static let mediamtxUnhealthyTicks = 3
 
     /// Instants at which a held workload may start again; the service
     /// sleeps until each and reconciles.
@@ -122,86 +125,6 @@ public actor Agent {
         await reconcile(reason: "boot")
     }
 
-    // MARK: - Hardware
-
-    /// Probes the hardware. `full` repeats the trial encodes; otherwise the
-    /// encoder results cached for this boot and this hardware are reused.
-    public func refreshInventory(full: Bool) async {
-        guard let hardware = options.hardware else { return }
-        var cached: (fingerprint: String, encoders: [EncoderCandidate])?
-        if !full, let row = try? await store.cachedEncoderProbe(bootID: supervisor.bootID),
-           case .array(let items)? = try? JSONValue.parse(row.encoders) {
-            cached = (row.fingerprint, items.compactMap(EncoderCandidate.init(json:)))
-        }
-        let result = await hardware.run(cached: cached)
-        if cached?.fingerprint != result.fingerprint {
-            try? await store.saveEncoderProbe(bootID: supervisor.bootID, fingerprint: result.fingerprint,
-                                              encoders: JSONValue.array(result.encoders.map(\.json)).serialized())
-            let usable = result.encoders.filter(\.usable).map { "\($0.backend.rawValue)\($0.device == "-" ? "" : " \($0.device)")" }
-            logger.info("hardware: \(result.cameras.count) cameras, usable encoders: \(usable.joined(separator: ", ")) (probed in \(result.durationMs) ms)")
-            try? await store.logEvent(.info, "hardware", "probed: \(result.cameras.count) cameras; usable encoders: \(usable.joined(separator: ", "))")
-        }
-        inventory = result
-        for listener in inventoryListeners { await listener(result) }
-    }
-
-    /// V4L2 nodes changed (hotplug): re-read the cameras (no trial encode)
-    /// and reconcile: a camera that came back records again.
-    public func camerasChanged() async {
-        guard let hardware = options.hardware else {
-            await reconcile(reason: "hotplug")
-            return
-        }
-        let nodes = hardware.cameras()
-        if var current = inventory {
-            current.nodes = nodes
-            inventory = current
-            for listener in inventoryListeners { await listener(current) }
-        } else {
-            await refreshInventory(full: false)
-        }
-        logger.info("hardware: video devices changed: \(nodes.filter { $0.kind == .capture }.map(\.path).joined(separator: ", "))")
-        await reconcile(reason: "hotplug")
-    }
-
-    /// Uses `inventory` as if probed (tests; `camgate detect` output replayed).
-    func install(_ inventory: Inventory) {
-        self.inventory = inventory
-    }
-
-    public func onInventory(_ listener: @escaping @Sendable (Inventory) async -> Void) {
-        inventoryListeners.append(listener)
-    }
-
-    /// How a camera is read and encoded: the capture mode a V4L2 camera
-    /// offers, and the encoder (`auto`: the best usable one by priority,
-    /// software when none, copy for H.264 sources).
-    func encoding(for id: CameraID, _ spec: CameraSpec) -> (VideoEncoder, CaptureMode?) {
-        var capture: CaptureMode?
-        if case .v4l2(let device) = spec.source, let node = inventory?.node(for: device) {
-            capture = CaptureChoice.choose(node, wanted: spec.video)
-        }
-        switch spec.video.encoder {
-        case .copy:
-            return (.copy, capture)
-        case .auto where capture?.native == true, .auto where { if case .rtsp = spec.source { true } else { false } }():
-            return (.copy, capture)
-        default:
-            break
-        }
-        if softwareFallback[id] != nil { return (.software, capture) }
-        let wanted: [EncoderBackend]
-        switch spec.video.encoder {
-        case .software, .copy: return (.software, capture)
-        case .auto: wanted = options.encoderPriority
-        case .nvenc: wanted = [.nvenc]
-        case .qsv: wanted = [.qsv]
-        case .vaapi: wanted = [.vaapi]
-        case .v4l2m2m: wanted = [.v4l2m2m]
-        }
-        return (inventory?.bestEncoder(priority: wanted)?.encoder ?? .software, capture)
-    }
-
     // MARK: - Desired state
 
     /// Replaces the desired state (already validated and stored by the caller).
@@ -243,7 +166,7 @@ public actor Agent {
         }
     }
 
-    private func reconcileOnce(reason: String) async {
+    func reconcileOnce(reason: String) async {
         await syncMediaMTX()
         let specs = desiredWorkloads()
         let running = await supervisor.running
@@ -318,79 +241,6 @@ public actor Agent {
         }
     }
 
-    // MARK: - MediaMTX
-
-    private var mediamtxEndpoints: MediaMTXEndpoints?
-
-    /// The paths MediaMTX should have, per lifecycle type.
-    public func mediamtxPaths() throws(MediaMTXRenderError) -> [MediaMTXPath] {
-        var sizes: [CameraID: Resolution] = [:]
-        for (id, spec) in desired.cameras {
-            if let size = spec.video.size { sizes[id] = size; continue }
-            switch spec.source {
-            case .test(let pattern): sizes[id] = pattern.size
-            case .v4l2: sizes[id] = encoding(for: id, spec).1?.size
-            case .rtsp: break
-            }
-        }
-        return try PathRenderer(camgate: options.camgatePath, dataDirectory: layout.root).render(desired, sizes: sizes)
-    }
-
-    /// Brings MediaMTX's paths in line with the desired state (API and file)
-    /// when they changed, or when the last attempt did not get through.
-    public func syncMediaMTX(force: Bool = false) async {
-        guard let mediamtx = options.mediamtx else { return }
-        let status: MediaMTXStatus
-        do {
-            let paths = try mediamtxPaths()
-            if !force, paths == appliedPaths, mediamtxStatus?.synced == true, mediamtxStatus?.apiUp == true { return }
-            status = await mediamtx.apply(paths)
-            if status.synced { appliedPaths = paths }
-        } catch {
-            status = MediaMTXStatus(apiUp: false, synced: false, reason: "\(error)")
-        }
-        let endpoints = await mediamtx.endpoints()
-        mediamtxEndpoints = endpoints
-        if status != mediamtxStatus {
-            if let reason = status.reason { logger.warning("mediamtx: \(reason)") } else { logger.info("mediamtx: paths in step") }
-        }
-        mediamtxStatus = status
-        try? await store.setMediaMTXState(MediaMTXStateRow(config: mediamtx.settings.config, apiAddress: endpoints.apiAddress,
-                                                            rtspPort: endpoints.rtspPort, hlsPort: endpoints.hlsPort, webrtcPort: endpoints.webrtcPort,
-                                                            apiUp: status.apiUp, synced: status.synced, reason: status.reason,
-                                                            updatedAtMs: WallClock.nowMilliseconds()))
-    }
-
-    private var mediamtxSilentTicks = 0
-    /// Health ticks without an answer before a supervised MediaMTX is restarted.
-    static let mediamtxUnhealthyTicks = 3
-
-    /// Asks MediaMTX's API whether it is alive. A MediaMTX the agent runs
-    /// that stops answering (alive but hung) is restarted after three ticks.
-    func checkMediaMTXHealth() async {
-        guard let mediamtx = options.mediamtx else { return }
-        let answered = await mediamtx.runtime() != nil
-        if answered {
-            mediamtxSilentTicks = 0
-            if mediamtxStatus?.apiUp != true { await syncMediaMTX(force: true) }
-            return
-        }
-        mediamtxSilentTicks += 1
-        if var status = mediamtxStatus, status.apiUp {
-            status.apiUp = false
-            status.reason = "MediaMTX stopped answering on its API"
-            mediamtxStatus = status
-            await syncMediaMTX(force: true)
-        }
-        let key = WorkloadKey(camera: .mediamtx, role: .mediamtx)
-        if mediamtxSilentTicks >= Agent.mediamtxUnhealthyTicks, await supervisor.child(key) != nil {
-            logger.warning("mediamtx: no answer from its API for \(mediamtxSilentTicks) health checks; restarting it")
-            try? await store.logEvent(.warning, "mediamtx", "MediaMTX did not answer its API; restarted")
-            mediamtxSilentTicks = 0
-            await stopWorkload(key, reason: "not answering its API")
-        }
-    }
-
     // MARK: - One-shot actions
 
     /// A JPEG of `camera` at `output` (see `Snapshotter`).
@@ -425,7 +275,7 @@ public actor Agent {
         await supervisor.running.keys.filter { $0.camera == camera }.sorted()
     }
 
-    private func startWorkload(_ key: WorkloadKey, spec: ProcessSpec) async {
+    func startWorkload(_ key: WorkloadKey, spec: ProcessSpec) async {
         do {
             try prepareDirectories(for: key)
             if key.role == .recorder {
@@ -452,7 +302,7 @@ public actor Agent {
         }
     }
 
-    private func stopWorkload(_ key: WorkloadKey, reason: String) async {
+    func stopWorkload(_ key: WorkloadKey, reason: String) async {
         await supervisor.stop(key, grace: options.stopGrace)
         runningEncoders[key] = nil
         if key.role == .recorder { await finishRecorder(key.camera) }
@@ -468,7 +318,7 @@ public actor Agent {
 
     /// A camera's state (and `last_error`) is its recorder's; a restream's
     /// state is kept apart (`restreamStates`) so one cannot hide the other.
-    private func showsInCameraState(_ key: WorkloadKey) -> Bool {
+    func showsInCameraState(_ key: WorkloadKey) -> Bool {
         key.role == .recorder
     }
 
@@ -480,13 +330,13 @@ public actor Agent {
     }
 
     /// Restreams' states for reports: running, or held with the reason.
-    public private(set) var restreamStates: [CameraID: String] = [:]
+    public internal(set) var restreamStates: [CameraID: String] = [:]
 
-    private func tracker(_ key: WorkloadKey) -> RestartTracker {
+    func tracker(_ key: WorkloadKey) -> RestartTracker {
         trackers[key] ?? RestartTracker(policy: options.restartPolicy)
     }
 
-    private func holdWorkload(_ key: WorkloadKey, _ hold: RestartTracker.Hold, error: String) async {
+    func holdWorkload(_ key: WorkloadKey, _ hold: RestartTracker.Hold, error: String) async {
         let state: CameraState
         switch hold {
         case .backoff: state = .backoff
@@ -559,145 +409,11 @@ public actor Agent {
 
     /// Indexes what the recorder wrote up to its end, and closes in the index
     /// a segment it could not close itself (killed, crashed).
-    private func finishRecorder(_ camera: CameraID) async {
+    func finishRecorder(_ camera: CameraID) async {
         await indexTick(only: camera)
         indexers[camera] = nil
         await recoverSegments(of: camera)
     }
-
-    // MARK: - Index
-
-    /// Reads every recorder's new segments into the store.
-    public func indexTick() async {
-        for camera in indexers.keys.sorted() { await indexTick(only: camera) }
-    }
-
-    private func indexTick(only camera: CameraID) async {
-        guard var indexer = indexers[camera] else { return }
-        let events = indexer.poll(nowMs: WallClock.nowMilliseconds())
-        indexers[camera] = indexer
-        guard !events.isEmpty else { return }
-        let changes = events.map { event -> RecordingChange in
-            switch event {
-            case .started(let file, let startMs): .started(camera: camera, file: file, startMs: startMs)
-            case .finished(let file, let startMs, let duration, let bytes):
-                .finished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)
-            }
-        }
-        do {
-            try await store.record(changes, report: options.reportRecordings)
-            if options.reportRecordings, changes.contains(where: { if case .finished = $0 { true } else { false } }) { reportsQueued() }
-            if events.contains(where: { if case .started = $0 { true } else { false } }) {
-                try await store.setCameraState(camera, .recording, lastError: .some(nil))
-            }
-        } catch {
-            logger.error("cannot index segments: \(error)", metadata: ["camera": "\(camera)"])
-        }
-    }
-
-    /// Closes, in the index, segments no recorder is writing: rows left as
-    /// `recording`, and files on disk the index never heard of (the agent or
-    /// the power went away). Durations come from ffprobe; empty files go.
-    func recoverSegments(of only: CameraID? = nil) async {
-        let active = Set(await supervisor.running.keys.filter { $0.role == .recorder }.map(\.camera))
-        var cameras = Set((try? FileSystem.list(layout.recordingsRoot)) ?? []).compactMap { try? CameraID($0) }
-        if let only { cameras = [only] }
-        for camera in cameras.sorted() where !active.contains(camera) {
-            let known = Dictionary(((try? await store.recordings(camera: camera)) ?? []).map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
-            for file in segmentFiles(of: camera) {
-                if let row = known[file], row.status == .complete { continue }
-                await closeSegment(camera: camera, file: file)
-            }
-            for row in known.values where row.status == .recording && !FileSystem.exists(row.file) {
-                try? await store.deleteRecordings(ids: [row.id])
-            }
-        }
-    }
-
-    private func closeSegment(camera: CameraID, file: String) async {
-        let name = FileSystem.basename(file)
-        guard let startMs = SegmentName.startMilliseconds(name) else { return }
-        let bytes = (try? FileSystem.fileSize(file)) ?? 0
-        if bytes == 0 {
-            try? FileSystem.remove(file)
-            if let row = try? await store.recording(file: file) { try? await store.deleteRecordings(ids: [row.id]) }
-            return
-        }
-        let duration = await MediaProbe.duration(of: file, tools: options.tools) ?? 0
-        try? await store.noteRecordingFinished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)
-        logger.info("closed an interrupted segment", metadata: ["camera": "\(camera)", "file": "\(file)", "duration": "\(duration)"])
-    }
-
-    private func segmentFiles(of camera: CameraID) -> [String] {
-        var files: [String] = []
-        for day in ((try? FileSystem.list(layout.recordings(camera))) ?? []).sorted() {
-            let dir = layout.day(camera, date: day)
-            for name in ((try? FileSystem.list(dir)) ?? []).sorted() where SegmentName.startMilliseconds(name) != nil {
-                files.append("\(dir)/\(name)")
-            }
-        }
-        return files
-    }
-
-    // MARK: - Housekeeping
-
-    /// The 30 s health tick: reconcile (a lost process is restarted even if
-    /// an exit went unnoticed), check MediaMTX's API, cap child logs, make
-    /// tomorrow's directory.
-    public func healthTick() async {
-        await checkMediaMTXHealth()
-        await reconcile(reason: "health")
-        for (key, child) in await supervisor.running {
-            LogFile.enforceCap(child.logFile, maxBytes: options.logCapBytes)
-            if key.role == .recorder { try? prepareDirectories(for: key) }
-        }
-        if ContinuousClock.now - lastEventPrune > .seconds(3600) {
-            lastEventPrune = .now
-            try? await store.pruneEvents()
-        }
-    }
-
-    /// Deletes finished segments past retention or below the free-space
-    /// floor: files first, then their rows; the segment being written is
-    /// never a candidate.
-    public func enforceRetention() async {
-        guard let finished = try? await store.finishedRecordings(), !finished.isEmpty else { return }
-        let capacity: (total: Int64, available: Int64)
-        do {
-            try FileSystem.createDirectories(layout.recordingsRoot)
-            capacity = try FileSystem.capacity(of: layout.recordingsRoot)
-        } catch {
-            logger.error("retention: cannot read free space: \(error)")
-            return
-        }
-        let deletions = RetentionPlanner.plan(finished: finished, policy: desired.recording,
-                                              storage: .init(totalBytes: capacity.total, availableBytes: capacity.available),
-                                              nowMs: WallClock.nowMilliseconds())
-        guard !deletions.isEmpty else { return }
-        var removed: [Int64] = []
-        var bytes: Int64 = 0
-        var directories = Set<String>()
-        for deletion in deletions {
-            do {
-                try FileSystem.remove(deletion.segment.file)
-                removed.append(deletion.segment.id)
-                bytes += deletion.segment.bytes
-                directories.insert(FileSystem.parent(of: deletion.segment.file))
-            } catch {
-                logger.error("retention: cannot delete \(deletion.segment.file): \(error)")
-            }
-        }
-        try? await store.deleteRecordings(ids: removed)
-        let today = Timestamp.utcDate(milliseconds: WallClock.nowMilliseconds())
-        for dir in directories where FileSystem.basename(dir) < today { FileSystem.removeDirectoryIfEmpty(dir) }
-        let reasons = Set(deletions.map(\.reason.rawValue)).sorted().joined(separator: ", ")
-        let message = "deleted \(removed.count) segments (\(bytes) bytes) by \(reasons)"
-        logger.info("retention: \(message)")
-        try? await store.logEvent(.info, "retention", message)
-    }
-
-    /// Answers when the actor is responsive (for the systemd watchdog).
-    public func ping() {}
 
     // MARK: - Shutdown
 
@@ -716,7 +432,7 @@ public actor Agent {
         try? await store.markAgentStopped()
     }
 
-    private func prepareDirectories(for key: WorkloadKey) throws {
+    func prepareDirectories(for key: WorkloadKey) throws {
         try FileSystem.createDirectories(layout.logsRoot, mode: 0o750)
         guard key.role == .recorder else { return }
         try FileSystem.createDirectories(layout.run(key.camera))

@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CamgateCore
+import Hardware
+import Logging
+import Media
+import MediaMTX
+import Platform
+import Store
+import Supervisor
+
+extension Agent {
+    // MARK: - MediaMTX
+
+
+    /// The paths MediaMTX should have, per lifecycle type.
+    public func mediamtxPaths() throws(MediaMTXRenderError) -> [MediaMTXPath] {
+        var sizes: [CameraID: Resolution] = [:]
+        for (id, spec) in desired.cameras {
+            if let size = spec.video.size { sizes[id] = size; continue }
+            switch spec.source {
+            case .test(let pattern): sizes[id] = pattern.size
+            case .v4l2: sizes[id] = encoding(for: id, spec).1?.size
+            case .rtsp: break
+            }
+        }
+        return try PathRenderer(camgate: options.camgatePath, dataDirectory: layout.root).render(desired, sizes: sizes)
+    }
+
+    /// Brings MediaMTX's paths in line with the desired state (API and file)
+    /// when they changed, or when the last attempt did not get through.
+    public func syncMediaMTX(force: Bool = false) async {
+        guard let mediamtx = options.mediamtx else { return }
+        let status: MediaMTXStatus
+        do {
+            let paths = try mediamtxPaths()
+            if !force, paths == appliedPaths, mediamtxStatus?.synced == true, mediamtxStatus?.apiUp == true { return }
+            status = await mediamtx.apply(paths)
+            if status.synced { appliedPaths = paths }
+        } catch {
+            status = MediaMTXStatus(apiUp: false, synced: false, reason: "\(error)")
+        }
+        let endpoints = await mediamtx.endpoints()
+        mediamtxEndpoints = endpoints
+        if status != mediamtxStatus {
+            if let reason = status.reason { logger.warning("mediamtx: \(reason)") } else { logger.info("mediamtx: paths in step") }
+        }
+        mediamtxStatus = status
+        try? await store.setMediaMTXState(MediaMTXStateRow(config: mediamtx.settings.config, apiAddress: endpoints.apiAddress,
+                                                            rtspPort: endpoints.rtspPort, hlsPort: endpoints.hlsPort, webrtcPort: endpoints.webrtcPort,
+                                                            apiUp: status.apiUp, synced: status.synced, reason: status.reason,
+                                                            updatedAtMs: WallClock.nowMilliseconds()))
+    }
+
+    /// Health ticks without an answer before a supervised MediaMTX is restarted.
+
+    /// Asks MediaMTX's API whether it is alive. A MediaMTX the agent runs
+    /// that stops answering (alive but hung) is restarted after three ticks.
+    func checkMediaMTXHealth() async {
+        guard let mediamtx = options.mediamtx else { return }
+        let answered = await mediamtx.runtime() != nil
+        if answered {
+            mediamtxSilentTicks = 0
+            if mediamtxStatus?.apiUp != true { await syncMediaMTX(force: true) }
+            return
+        }
+        mediamtxSilentTicks += 1
+        if var status = mediamtxStatus, status.apiUp {
+            status.apiUp = false
+            status.reason = "MediaMTX stopped answering on its API"
+            mediamtxStatus = status
+            await syncMediaMTX(force: true)
+        }
+        let key = WorkloadKey(camera: .mediamtx, role: .mediamtx)
+        if mediamtxSilentTicks >= Agent.mediamtxUnhealthyTicks, await supervisor.child(key) != nil {
+            logger.warning("mediamtx: no answer from its API for \(mediamtxSilentTicks) health checks; restarting it")
+            try? await store.logEvent(.warning, "mediamtx", "MediaMTX did not answer its API; restarted")
+            mediamtxSilentTicks = 0
+            await stopWorkload(key, reason: "not answering its API")
+        }
+    }
+}

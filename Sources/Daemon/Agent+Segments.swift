@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CamgateCore
+import Hardware
+import Logging
+import Media
+import MediaMTX
+import Platform
+import Store
+import Supervisor
+
+extension Agent {
+    // MARK: - Index
+
+    /// Reads every recorder's new segments into the store.
+    public func indexTick() async {
+        for camera in indexers.keys.sorted() { await indexTick(only: camera) }
+    }
+
+    func indexTick(only camera: CameraID) async {
+        guard var indexer = indexers[camera] else { return }
+        let events = indexer.poll(nowMs: WallClock.nowMilliseconds())
+        indexers[camera] = indexer
+        guard !events.isEmpty else { return }
+        let changes = events.map { event -> RecordingChange in
+            switch event {
+            case .started(let file, let startMs): .started(camera: camera, file: file, startMs: startMs)
+            case .finished(let file, let startMs, let duration, let bytes):
+                .finished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)
+            }
+        }
+        do {
+            try await store.record(changes, report: options.reportRecordings)
+            if options.reportRecordings, changes.contains(where: { if case .finished = $0 { true } else { false } }) { reportsQueued() }
+            if events.contains(where: { if case .started = $0 { true } else { false } }) {
+                try await store.setCameraState(camera, .recording, lastError: .some(nil))
+            }
+        } catch {
+            logger.error("cannot index segments: \(error)", metadata: ["camera": "\(camera)"])
+        }
+    }
+
+    /// Closes, in the index, segments no recorder is writing: rows left as
+    /// `recording`, and files on disk the index never heard of (the agent or
+    /// the power went away). Durations come from ffprobe; empty files go.
+    func recoverSegments(of only: CameraID? = nil) async {
+        let active = Set(await supervisor.running.keys.filter { $0.role == .recorder }.map(\.camera))
+        var cameras = Set((try? FileSystem.list(layout.recordingsRoot)) ?? []).compactMap { try? CameraID($0) }
+        if let only { cameras = [only] }
+        for camera in cameras.sorted() where !active.contains(camera) {
+            let known = Dictionary(((try? await store.recordings(camera: camera)) ?? []).map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
+            for file in segmentFiles(of: camera) {
+                if let row = known[file], row.status == .complete { continue }
+                await closeSegment(camera: camera, file: file)
+            }
+            for row in known.values where row.status == .recording && !FileSystem.exists(row.file) {
+                try? await store.deleteRecordings(ids: [row.id])
+            }
+        }
+    }
+
+    func closeSegment(camera: CameraID, file: String) async {
+        let name = FileSystem.basename(file)
+        guard let startMs = SegmentName.startMilliseconds(name) else { return }
+        let bytes = (try? FileSystem.fileSize(file)) ?? 0
+        if bytes == 0 {
+            try? FileSystem.remove(file)
+            if let row = try? await store.recording(file: file) { try? await store.deleteRecordings(ids: [row.id]) }
+            return
+        }
+        let duration = await MediaProbe.duration(of: file, tools: options.tools) ?? 0
+        try? await store.noteRecordingFinished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)
+        logger.info("closed an interrupted segment", metadata: ["camera": "\(camera)", "file": "\(file)", "duration": "\(duration)"])
+    }
+
+    func segmentFiles(of camera: CameraID) -> [String] {
+        var files: [String] = []
+        for day in ((try? FileSystem.list(layout.recordings(camera))) ?? []).sorted() {
+            let dir = layout.day(camera, date: day)
+            for name in ((try? FileSystem.list(dir)) ?? []).sorted() where SegmentName.startMilliseconds(name) != nil {
+                files.append("\(dir)/\(name)")
+            }
+        }
+        return files
+    }
+
+    // MARK: - Housekeeping
+
+    /// The 30 s health tick: reconcile (a lost process is restarted even if
+    /// an exit went unnoticed), check MediaMTX's API, cap child logs, make
+    /// tomorrow's directory.
+    public func healthTick() async {
+        await checkMediaMTXHealth()
+        await reconcile(reason: "health")
+        for (key, child) in await supervisor.running {
+            LogFile.enforceCap(child.logFile, maxBytes: options.logCapBytes)
+            if key.role == .recorder { try? prepareDirectories(for: key) }
+        }
+        if ContinuousClock.now - lastEventPrune > .seconds(3600) {
+            lastEventPrune = .now
+            try? await store.pruneEvents()
+        }
+    }
+
+    /// Deletes finished segments past retention or below the free-space
+    /// floor: files first, then their rows; the segment being written is
+    /// never a candidate.
+    public func enforceRetention() async {
+        guard let finished = try? await store.finishedRecordings(), !finished.isEmpty else { return }
+        let capacity: (total: Int64, available: Int64)
+        do {
+            try FileSystem.createDirectories(layout.recordingsRoot)
+            capacity = try FileSystem.capacity(of: layout.recordingsRoot)
+        } catch {
+            logger.error("retention: cannot read free space: \(error)")
+            return
+        }
+        let deletions = RetentionPlanner.plan(finished: finished, policy: desired.recording,
+                                              storage: .init(totalBytes: capacity.total, availableBytes: capacity.available),
+                                              nowMs: WallClock.nowMilliseconds())
+        guard !deletions.isEmpty else { return }
+        var removed: [Int64] = []
+        var bytes: Int64 = 0
+        var directories = Set<String>()
+        for deletion in deletions {
+            do {
+                try FileSystem.remove(deletion.segment.file)
+                removed.append(deletion.segment.id)
+                bytes += deletion.segment.bytes
+                directories.insert(FileSystem.parent(of: deletion.segment.file))
+            } catch {
+                logger.error("retention: cannot delete \(deletion.segment.file): \(error)")
+            }
+        }
+        try? await store.deleteRecordings(ids: removed)
+        let today = Timestamp.utcDate(milliseconds: WallClock.nowMilliseconds())
+        for dir in directories where FileSystem.basename(dir) < today { FileSystem.removeDirectoryIfEmpty(dir) }
+        let reasons = Set(deletions.map(\.reason.rawValue)).sorted().joined(separator: ", ")
+        let message = "deleted \(removed.count) segments (\(bytes) bytes) by \(reasons)"
+        logger.info("retention: \(message)")
+        try? await store.logEvent(.info, "retention", message)
+    }
+
+    /// Answers when the actor is responsive (for the systemd watchdog).
+    public func ping() {}
+}
