@@ -46,8 +46,17 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         return p
     }
 
+    /// `localhost`, `::1` or an IPv4 literal in 127.0.0.0/8 (a DNS name
+    /// such as `127.example.com` is not).
     public var isLoopback: Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets.allSatisfy { UInt8($0) != nil } && octets[0] == "127"
+    }
+
+    /// Same scheme, host and port.
+    public func sameOrigin(_ other: Endpoint) -> Bool {
+        secure == other.secure && host == other.host && port == other.port
     }
 
     /// True when `host` is an IP literal (no SNI for those).

@@ -117,7 +117,10 @@ public final class EventStreamClient: Sendable {
                 case 200:
                     break
                 case 301, 302, 303, 307, 308:
-                    guard let location = start.header("Location"), let next = try? target.resolving(location) else { return StreamOutcome.status(start.status) }
+                    // Same origin only: the bearer token must not follow a redirect to another host.
+                    guard let location = start.header("Location"), let next = try? target.resolving(location), next.sameOrigin(target) else {
+                        return StreamOutcome.status(start.status)
+                    }
                     return .redirect(next)
                 default:
                     return .status(start.status)
@@ -166,6 +169,7 @@ public final class EventStreamClient: Sendable {
         case .ended(let received): received ? "the server closed the stream" : "the server closed the stream before any event"
         case .idleTimeout: "no data for \(idleLimit) (dead link)"
         case .networkError(let e): Redactor.redact(e)
+        case .status(let code) where (300..<400).contains(code): "HTTP \(code): a redirect to another origin is not followed (the token would go with it)"
         case .status(let code): "HTTP \(code)"
         case .wrongContentType(let type): "wrong Content-Type \(CameraID.quoted(type)) (expected text/event-stream)"
         case .eventTooLarge: "an event over \(maximumEventBytes) bytes"

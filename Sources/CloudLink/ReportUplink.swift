@@ -98,7 +98,8 @@ public final class ReportUplink: Sendable {
             guard ack >= items[0].seq else {
                 throw UplinkError(description: "the cloud acknowledged seq \(ack), below the first item sent (\(items[0].seq))")
             }
-            return ack
+            // Never more than was sent: an item queued meanwhile is not the cloud's yet.
+            return min(ack, items[items.count - 1].seq)
         case 401, 403:
             throw UplinkError(description: "HTTP \(status): the device token was rejected", credentialRejected: true)
         default:

@@ -25,7 +25,16 @@ extension Agent {
             case .rtsp: break
             }
         }
-        return try PathRenderer(camgate: options.camgatePath, dataDirectory: layout.root).render(desired, sizes: sizes)
+        var encoders: [CameraID: (capture: String, transcode: String)] = [:]
+        for (id, spec) in desired.cameras {
+            let capture = encoding(for: id, spec).0
+            var transcoding = spec
+            if transcoding.video.encoder == .copy { transcoding.video.encoder = .auto }
+            var transcode = encoding(for: id, transcoding).0
+            if transcode == .copy { transcode = inventory?.bestEncoder(priority: options.encoderPriority)?.encoder ?? .software }
+            encoders[id] = (capture.argument, transcode.argument)
+        }
+        return try PathRenderer(camgate: options.camgatePath, dataDirectory: layout.root).render(desired, sizes: sizes, encoders: encoders)
     }
 
     /// Brings MediaMTX's paths in line with the desired state (API and file)

@@ -44,19 +44,30 @@ extension Agent {
     /// Closes, in the index, segments no recorder is writing: rows left as
     /// `recording`, and files on disk the index never heard of (the agent or
     /// the power went away). Durations come from ffprobe; empty files go.
-    func recoverSegments(of only: CameraID? = nil) async {
-        let active = Set(await supervisor.running.keys.filter { $0.role == .recorder }.map(\.camera))
-        var cameras = Set((try? FileSystem.list(layout.recordingsRoot)) ?? []).compactMap { try? CameraID($0) }
-        if let only { cameras = [only] }
-        for camera in cameras.sorted() where !active.contains(camera) {
-            let known = Dictionary(((try? await store.recordings(camera: camera)) ?? []).map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
-            for file in segmentFiles(of: camera) {
-                if let row = known[file], row.status == .complete { continue }
-                await closeSegment(camera: camera, file: file)
-            }
-            for row in known.values where row.status == .recording && !FileSystem.exists(row.file) {
-                try? await store.deleteRecordings(ids: [row.id])
-            }
+    /// Only files that began before `beforeMs` are touched: a recorder
+    /// started since writes newer ones.
+    func recoverSegments(of only: CameraID, beforeMs: Int64) async {
+        await recover(only, beforeMs: beforeMs)
+    }
+
+    /// Recovery for every camera except `excluding` (whose adopted
+    /// recorders list their own segments).
+    func recoverSegments(excluding: Set<CameraID>, beforeMs: Int64) async {
+        let cameras = ((try? FileSystem.list(layout.recordingsRoot)) ?? []).compactMap { try? CameraID($0) }
+        for camera in cameras.sorted() where !excluding.contains(camera) {
+            await recover(camera, beforeMs: beforeMs)
+        }
+    }
+
+    private func recover(_ camera: CameraID, beforeMs: Int64) async {
+        let known = Dictionary(((try? await store.recordings(camera: camera)) ?? []).map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
+        for file in segmentFiles(of: camera) {
+            guard let start = SegmentName.startMilliseconds(FileSystem.basename(file)), start < beforeMs else { continue }
+            if let row = known[file], row.status == .complete { continue }
+            await closeSegment(camera: camera, file: file)
+        }
+        for row in known.values where row.status == .recording && row.startMs < beforeMs && !FileSystem.exists(row.file) {
+            try? await store.deleteRecordings(ids: [row.id])
         }
     }
 
@@ -100,6 +111,7 @@ extension Agent {
         if ContinuousClock.now - lastEventPrune > .seconds(3600) {
             lastEventPrune = .now
             try? await store.pruneEvents()
+            try? await store.pruneInbox()
         }
     }
 

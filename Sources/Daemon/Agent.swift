@@ -76,6 +76,12 @@ public actor Agent {
     var mediamtxSilentTicks = 0
     static let mediamtxUnhealthyTicks = 3
 
+    /// Set when shutdown begins: nothing is started any more.
+    var shuttingDown = false
+    /// Bumped at each recorder start, so that the bookkeeping of an old
+    /// recorder's end never touches its successor's indexer.
+    var indexerGenerations: [CameraID: Int] = [:]
+
     /// Instants at which a held workload may start again; the service
     /// sleeps until each and reconciles.
     public nonisolated let wakeups: AsyncStream<ContinuousClock.Instant>
@@ -118,11 +124,27 @@ public actor Agent {
                 try await store.deleteProcess(row.key)
             }
         }
-        await recoverSegments()
+        // Segments cut off while no agent watched (crash, power cut) are
+        // closed in the index after recording has started again: ffprobe on
+        // many files must not delay the first byte or READY.
+        let adopted = Set(await supervisor.running.keys.filter { $0.role == .recorder }.map(\.camera))
+        let bootMs = WallClock.nowMilliseconds()
         await indexTick()
         try? await store.pruneEvents()
         await refreshInventory(full: false)
         await reconcile(reason: "boot")
+        pendingRecovery = (adopted, bootMs)
+    }
+
+    /// The recovery `boot` left for later: cameras whose recorder was not
+    /// adopted, and files started before the boot.
+    var pendingRecovery: (adopted: Set<CameraID>, beforeMs: Int64)?
+
+    /// Runs the segment recovery `boot` deferred (the service calls it once recording runs).
+    public func recoverAfterBoot() async {
+        guard let pending = pendingRecovery else { return }
+        pendingRecovery = nil
+        await recoverSegments(excluding: pending.adopted, beforeMs: pending.beforeMs)
     }
 
     // MARK: - Desired state
@@ -155,6 +177,7 @@ public actor Agent {
 
     /// One reconciliation pass (or, when one is running, one more after it).
     public func reconcile(reason: String) async {
+        guard !shuttingDown else { return }
         pendingReasons.append(reason)
         guard !reconciling else { return }
         reconciling = true
@@ -220,9 +243,9 @@ public actor Agent {
                                     environment: FFmpegTools.environment, logFile: layout.log(id, role: .publisher))
                 }
             }
-            if let restream = camera.restream {
-                specs[WorkloadKey(camera: id, role: .restream)] =
-                    RestreamCommand.spec(camera: id, spec: camera, destination: restream.url, layout: layout, tools: options.tools)
+            if let restream = camera.restream,
+               let spec = RestreamCommand.spec(camera: id, spec: camera, destination: restream.url, layout: layout, tools: options.tools) {
+                specs[WorkloadKey(camera: id, role: .restream)] = spec
             }
         }
         return specs
@@ -276,12 +299,14 @@ public actor Agent {
     }
 
     func startWorkload(_ key: WorkloadKey, spec: ProcessSpec) async {
+        guard !shuttingDown else { return }
         do {
             try prepareDirectories(for: key)
             if key.role == .recorder {
                 // A fresh list for a fresh recorder; the previous one was read to the end.
                 try FileSystem.remove(layout.segmentList(key.camera))
                 indexers[key.camera] = SegmentIndexer(camera: key.camera, layout: layout)
+                indexerGenerations[key.camera, default: 0] += 1
             }
             if key.camera.isReserved { try await store.ensureSystemCamera(key.camera) }
             let child = try await supervisor.start(key, spec: spec)
@@ -303,10 +328,11 @@ public actor Agent {
     }
 
     func stopWorkload(_ key: WorkloadKey, reason: String) async {
+        let identity = await supervisor.child(key)?.identity
         await supervisor.stop(key, grace: options.stopGrace)
         runningEncoders[key] = nil
-        if key.role == .recorder { await finishRecorder(key.camera) }
-        try? await store.deleteProcess(key)
+        if let identity { try? await store.deleteProcess(key, identity: identity) }
+        if key.role == .recorder { await finishRecorder(key.camera, endedAtMs: WallClock.nowMilliseconds()) }
         if showsInCameraState(key) {
             try? await store.setCameraState(key.camera, desired.cameras[key.camera] == nil ? .removed : .idle)
         } else if key.role == .restream {
@@ -372,13 +398,31 @@ public actor Agent {
     /// the index, the restart is held back (backoff or circuit breaker), and
     /// the last lines of its log become the camera's error.
     public func handle(_ exit: Supervisor.Exit) async {
-        guard !exit.requested else { return }
+        guard !exit.requested, !shuttingDown else { return }
         let key = exit.child.key
+        let endedAtMs = WallClock.nowMilliseconds()
         let encoder = runningEncoders.removeValue(forKey: key)
-        if key.role == .recorder { await finishRecorder(key.camera) }
-        try? await store.deleteProcess(key)
         let tail = exit.logTail.suffix(3).joined(separator: " | ")
-        if let camera = desired.cameras[key.camera], isOffline(camera), case .v4l2(let device) = camera.source {
+        let offlineDevice: String? = desired.cameras[key.camera].flatMap { camera in
+            if case .v4l2(let device) = camera.source, isOffline(camera) { device } else { nil }
+        }
+        // Decide before any await: a reconcile that runs while the
+        // bookkeeping below waits must already see the hold (or the fallback).
+        var hold: RestartTracker.Hold?
+        var fallback: String?
+        if offlineDevice == nil {
+            if let encoder, encoder.isHardware, exit.ranFor < options.restartPolicy.healthyRun {
+                softwareFallback[key.camera] = tail
+                fallback = "hardware encoder \(encoder.name) failed for \(key.camera)" + (tail.isEmpty ? "" : " (\(tail))") + "; recording with software"
+            }
+            var tracker = tracker(key)
+            hold = tracker.recordExit(startedAt: exit.child.startedAt, exitedAt: .now, random: Double.random(in: 0..<1, using: &random))
+            trackers[key] = tracker
+            if let hold { wakeupContinuation.yield(hold.until) }
+        }
+        try? await store.deleteProcess(key, identity: exit.child.identity)
+        if key.role == .recorder { await finishRecorder(key.camera, endedAtMs: endedAtMs) }
+        if let device = offlineDevice {
             // The camera was unplugged: not a failure; it records again when it returns.
             logger.warning("camera \(key.camera) is offline: \(device) vanished", metadata: ["workload": "\(key)"])
             try? await store.logEvent(.warning, "offline", camera: key.camera, "\(device) vanished; the segment was closed")
@@ -386,15 +430,11 @@ public actor Agent {
             await reconcile(reason: "process exit")
             return
         }
-        if let encoder, encoder.isHardware, exit.ranFor < options.restartPolicy.healthyRun {
-            softwareFallback[key.camera] = tail
-            let message = "hardware encoder \(encoder.name) failed for \(key.camera)" + (tail.isEmpty ? "" : " (\(tail))") + "; recording with software"
-            logger.warning("\(message)")
-            try? await store.logEvent(.warning, "encoder-fallback", camera: key.camera, message)
+        if let fallback {
+            logger.warning("\(fallback)")
+            try? await store.logEvent(.warning, "encoder-fallback", camera: key.camera, fallback)
         }
-        var tracker = tracker(key)
-        let hold = tracker.recordExit(startedAt: exit.child.startedAt, exitedAt: .now, random: Double.random(in: 0..<1, using: &random))
-        trackers[key] = tracker
+        guard let hold else { return }
         let detail = "\(key.role.rawValue) exited (\(exit.status)) after \(exit.ranFor.formattedSeconds)" + (tail.isEmpty ? "" : ": \(tail)")
         let retry: String
         switch hold {
@@ -409,10 +449,12 @@ public actor Agent {
 
     /// Indexes what the recorder wrote up to its end, and closes in the index
     /// a segment it could not close itself (killed, crashed).
-    func finishRecorder(_ camera: CameraID) async {
+    func finishRecorder(_ camera: CameraID, endedAtMs: Int64) async {
+        let generation = indexerGenerations[camera]
         await indexTick(only: camera)
-        indexers[camera] = nil
-        await recoverSegments(of: camera)
+        // A successor may have started meanwhile: its indexer stays.
+        if indexerGenerations[camera] == generation { indexers[camera] = nil }
+        await recoverSegments(of: camera, beforeMs: endedAtMs)
     }
 
     // MARK: - Shutdown
@@ -420,10 +462,12 @@ public actor Agent {
     /// Stops every child (SIGTERM, then SIGKILL after the grace period),
     /// indexes their last segments and records the agent as stopped.
     public func shutdown() async {
+        shuttingDown = true
         let count = await supervisor.running.count
         logger.info("shutting down: stopping \(count) processes")
         await supervisor.stopAll(grace: options.stopGrace)
-        for camera in indexers.keys.sorted() { await finishRecorder(camera) }
+        let stoppedMs = WallClock.nowMilliseconds()
+        for camera in indexers.keys.sorted() { await finishRecorder(camera, endedAtMs: stoppedMs) }
         for process in (try? await store.processes()) ?? [] {
             try? await store.deleteProcess(process.key)
             try? await store.setCameraState(process.key.camera, desired.cameras[process.key.camera] == nil ? .removed : .idle)

@@ -46,6 +46,9 @@ public struct AgentService: Service {
 
     public func run() async throws {
         let agent = agent, supervisor = supervisor, options = agent.options
+        // `camgate cloud reconnect` (SIGUSR1): trapped from the start, so that
+        // it can never end the agent (its default action would).
+        let reconnectRequests = await UnixSignalsSequence(trapping: .sigusr1)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await supervisor.run() }
             group.addTask {
@@ -60,6 +63,7 @@ public struct AgentService: Service {
             }
             notifier?.notify("READY=1\nSTATUS=recording")
             logger.info("agent ready")
+            group.addTask { await agent.recoverAfterBoot() }
 
             group.addTask {
                 await withDiscardingTaskGroup { sleepers in
@@ -98,17 +102,22 @@ public struct AgentService: Service {
                 await agent.onReportsQueued { uplink.flushSoon() }
                 await agent.onInventory { inventory in await bridge.reportDiscovered(inventory) }
                 if let inventory = await agent.inventory { await bridge.reportDiscovered(inventory) }
+                await bridge.handleUnprocessedEvents()
                 await bridge.resumeUnfinishedCommands()
                 group.addTask { await client.run() }
                 group.addTask { await uplink.run() }
                 group.addTask { await every(options.healthInterval) { await bridge.reportState() } }
                 group.addTask {
-                    // `camgate cloud reconnect` (SIGUSR1): leave a backoff or a stop now.
-                    for await _ in await UnixSignalsSequence(trapping: .sigusr1) {
+                    // Leave a backoff or a stop now.
+                    for await _ in reconnectRequests {
                         logger.info("cloud: reconnect requested")
                         client.reconnectNow()
                         uplink.flushSoon()
                     }
+                }
+            } else {
+                group.addTask {
+                    for await _ in reconnectRequests { logger.info("cloud: reconnect requested, but no cloud link is configured") }
                 }
             }
             if let notifier, let interval = notifier.watchdogInterval {

@@ -40,15 +40,37 @@ public actor CloudBridge: EventStreamSink, ReportSource {
     }
 
     public func receive(_ event: SSEParser.Event) async throws {
-        let seq = try await store.storeEvent(id: event.lastEventID, type: event.type, data: event.data)
-        FaultPoints.hit("event-stored")
-        let outcome = await handle(type: event.type, data: event.data)
-        try? await store.setEventOutcome(seq: seq, outcome)
+        // Decoded first (pure), so that a command is recorded in the same
+        // transaction as its event.
+        let decoded = Result { () throws(ConfigurationError) -> CloudMessage? in try CloudProtocol.decode(type: event.type, data: event.data) }
+        var command: NewCommand?
+        if case .success(.command(let c)?) = decoded {
+            command = NewCommand(id: c.id, type: c.type, camera: c.camera, args: c.args.serialized(), expiresAtMs: c.expiresAtMs)
+        }
+        let stored = try await store.storeEvent(id: event.lastEventID, type: event.type, data: event.data, command: command)
+        FaultPoints.hit("event-stored", event.type)
+        let outcome = await handle(decoded, type: event.type, newCommand: stored.commandIsNew)
+        try? await store.setEventOutcome(seq: stored.seq, outcome)
+    }
+
+    /// After a restart: events stored but never acted on are handled now
+    /// (a command among them runs from the commands table).
+    public func handleUnprocessedEvents() async {
+        for event in (try? await store.unhandledEvents()) ?? [] {
+            let decoded = Result { () throws(ConfigurationError) -> CloudMessage? in try CloudProtocol.decode(type: event.type, data: event.data) }
+            let outcome: String
+            if case .success(.command(let c)?) = decoded {
+                outcome = "handled after a restart: command \(c.id) is run from the commands table"
+            } else {
+                outcome = await handle(decoded, type: event.type, newCommand: false)
+            }
+            try? await store.setEventOutcome(seq: event.seq, outcome)
+        }
     }
 
     public func skipped(id: String?, reason: String) async {
-        if let seq = try? await store.storeEvent(id: id ?? "", type: "(dropped)", data: "") {
-            try? await store.setEventOutcome(seq: seq, "dropped: \(reason)")
+        if let stored = try? await store.storeEvent(id: id ?? "", type: "(dropped)", data: "") {
+            try? await store.setEventOutcome(seq: stored.seq, "dropped: \(reason)")
         }
     }
 
@@ -88,19 +110,15 @@ public actor CloudBridge: EventStreamSink, ReportSource {
 
     // MARK: - Events
 
-    func handle(type: String, data: String) async -> String {
-        let message: CloudMessage?
-        do {
-            message = try CloudProtocol.decode(type: type, data: data)
-        } catch {
+    func handle(_ decoded: Result<CloudMessage?, ConfigurationError>, type: String, newCommand: Bool) async -> String {
+        switch decoded {
+        case .failure(let error):
             logger.warning("cloud: rejected a \(type) event: \(error)")
             return "rejected: \(error)"
-        }
-        switch message {
-        case .desired(let state)?: return await apply(state)
-        case .command(let command)?: return await run(command)
-        case .urlUpdate(let update)?: return await apply(update)
-        case nil: return "ignored: unknown event type"
+        case .success(.desired(let state)?): return await apply(state)
+        case .success(.command(let command)?): return await run(command, isNew: newCommand)
+        case .success(.urlUpdate(let update)?): return await apply(update)
+        case .success(nil): return "ignored: unknown event type"
         }
     }
 
@@ -137,6 +155,8 @@ public actor CloudBridge: EventStreamSink, ReportSource {
         let newRTSP: String? = if case .rtsp(let url) = camera.source { url } else { nil }
         guard newRTSP != oldRTSP || camera.restream?.url != oldRTMP else { return "ignored: unchanged" }
         state.cameras[update.camera] = camera
+        // The result must be a desired state the agent would accept from the cloud.
+        do { state = try DesiredState(json: state.json, strict: false) } catch { return "rejected: \(error)" }
         do {
             try await store.recordURLChange(camera: update.camera, oldRTSP: oldRTSP, newRTSP: newRTSP, oldRTMP: oldRTMP,
                                             newRTMP: camera.restream?.url, origin: "sse", eventTimestampMs: update.timestampMs)
@@ -152,15 +172,8 @@ public actor CloudBridge: EventStreamSink, ReportSource {
 
     // MARK: - Commands
 
-    private func run(_ command: Command) async -> String {
-        let inserted: Bool
-        do {
-            inserted = try await store.insertCommand(id: command.id, type: command.type, camera: command.camera,
-                                                    args: command.args.serialized(), expiresAtMs: command.expiresAtMs)
-        } catch {
-            return "failed: cannot store the command: \(error)"
-        }
-        guard inserted else { return "ignored: duplicate command \(command.id) (not run again)" }
+    private func run(_ command: Command, isNew: Bool) async -> String {
+        guard isNew else { return "ignored: duplicate command \(command.id) (not run again)" }
         FaultPoints.hit("command-stored")
         return await execute(command)
     }

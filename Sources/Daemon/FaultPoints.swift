@@ -10,8 +10,10 @@ import Glibc
 enum FaultPoints {
     static let armed: String? = getenv("CAMGATE_FAULT").map { String(cString: $0) }
 
-    static func hit(_ name: String) {
-        guard let armed, armed == name else { return }
+    /// `qualifier` narrows a point: `CAMGATE_FAULT=event-stored:command`
+    /// fires on a stored command event only.
+    static func hit(_ name: String, _ qualifier: String? = nil) {
+        guard let armed, armed == name || qualifier.map({ armed == "\(name):\($0)" }) == true else { return }
         kill(getpid(), SIGKILL)
     }
 }

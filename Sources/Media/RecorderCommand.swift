@@ -27,6 +27,33 @@ public enum VideoEncoder: Hashable, Sendable {
         }
     }
 
+    /// The form `camgate capture --encoder` takes: `software`, `copy`,
+    /// `nvenc`, `v4l2m2m`, `vaapi:/dev/dri/renderD128`, `qsv:/dev/dri/renderD128`.
+    public var argument: String {
+        switch self {
+        case .vaapi(let device): "vaapi:\(device)"
+        case .qsv(let device): "qsv:\(device)"
+        default: name
+        }
+    }
+
+    public init?(argument: String) {
+        let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
+        switch (parts.first, parts.count) {
+        case ("software", 1): self = .software
+        case ("copy", 1): self = .copy
+        case ("nvenc", 1): self = .nvenc
+        case ("v4l2m2m", 1): self = .v4l2m2m
+        case ("vaapi", 2) where VideoEncoder.isDevice(parts[1]): self = .vaapi(device: parts[1])
+        case ("qsv", 2) where VideoEncoder.isDevice(parts[1]): self = .qsv(device: parts[1])
+        default: return nil
+        }
+    }
+
+    static func isDevice(_ path: String) -> Bool {
+        (try? SourceValidation.checkDevicePath(path)) != nil
+    }
+
     public var isHardware: Bool {
         switch self {
         case .copy, .software: false

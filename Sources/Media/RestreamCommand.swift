@@ -5,14 +5,15 @@ import CamgateCore
 /// cannot carry the G.711 many cameras send). The synthetic test camera is
 /// encoded instead (it produces raw frames).
 public enum RestreamCommand {
-    public static func spec(camera: CameraID, spec: CameraSpec, destination: String, layout: DataLayout, tools: FFmpegTools) -> ProcessSpec {
-        ProcessSpec(executable: tools.ffmpeg,
-                    arguments: arguments(source: spec.source, video: spec.video, destination: destination),
-                    environment: FFmpegTools.environment,
-                    logFile: layout.log(camera, role: .restream))
+    /// nil for a V4L2 camera: its recorder holds the device (validation
+    /// refuses that combination; this is the last line of defence).
+    public static func spec(camera: CameraID, spec: CameraSpec, destination: String, layout: DataLayout, tools: FFmpegTools) -> ProcessSpec? {
+        arguments(source: spec.source, video: spec.video, destination: destination).map {
+            ProcessSpec(executable: tools.ffmpeg, arguments: $0, environment: FFmpegTools.environment, logFile: layout.log(camera, role: .restream))
+        }
     }
 
-    public static func arguments(source: CameraSource, video: VideoSettings, destination: String) -> [String] {
+    public static func arguments(source: CameraSource, video: VideoSettings, destination: String) -> [String]? {
         var args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning"]
         switch source {
         case .rtsp(let url):
@@ -22,8 +23,7 @@ public enum RestreamCommand {
             args += ["-re", "-f", "lavfi", "-i", "\(p.pattern)=size=\(p.size):rate=\(p.fps)", "-map", "0:v:0"]
             args += RecorderCommand.video(encoder: .software, settings: video, sourceFPS: p.fps)
         case .v4l2:
-            // Rejected by validation: the recorder holds the device.
-            preconditionFailure("restream of a V4L2 camera")
+            return nil
         }
         return args + ["-f", "flv", destination]
     }

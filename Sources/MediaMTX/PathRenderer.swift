@@ -24,19 +24,24 @@ public struct PathRenderer: Sendable {
         self.dataDirectory = dataDirectory
     }
 
-    /// - Parameter sizes: a camera's known frame size (variants smaller
-    ///   than it are offered; unknown: all of them).
-    public func render(_ desired: DesiredState, sizes: [CameraID: Resolution] = [:]) throws(MediaMTXRenderError) -> [MediaMTXPath] {
+    /// - Parameters:
+    ///   - sizes: a camera's known frame size (variants smaller than it are
+    ///     offered; unknown: all of them).
+    ///   - encoders: the encoder the agent chose for a camera's on-demand
+    ///     capture and for its variants (`VideoEncoder.argument` form), passed
+    ///     to `camgate capture` / `transcode` so that they use the same one.
+    public func render(_ desired: DesiredState, sizes: [CameraID: Resolution] = [:],
+                       encoders: [CameraID: (capture: String, transcode: String)] = [:]) throws(MediaMTXRenderError) -> [MediaMTXPath] {
         for (what, text) in [("the camgate path", camgate), ("the data directory", dataDirectory)] where text.contains("$") {
             throw MediaMTXRenderError("\(what) \(CameraID.quoted(text)) contains '$', which MediaMTX would expand in a command")
         }
         var paths: [MediaMTXPath] = []
         for (id, spec) in desired.sortedCameras {
             let lifecycle = Lifecycle.of(spec)
-            paths.append(main(id, lifecycle))
+            paths.append(main(id, lifecycle, encoder: encoders[id]?.capture))
             if spec.view {
                 for variant in Variant.ladder where sizes[id].map({ variant.size.height < $0.height }) ?? true {
-                    paths.append(self.variant(id, variant))
+                    paths.append(self.variant(id, variant, encoder: encoders[id]?.transcode))
                 }
             }
         }
@@ -51,14 +56,15 @@ public struct PathRenderer: Sendable {
         return paths
     }
 
-    func main(_ id: CameraID, _ lifecycle: Lifecycle) -> MediaMTXPath {
+    func main(_ id: CameraID, _ lifecycle: Lifecycle, encoder: String? = nil) -> MediaMTXPath {
         switch lifecycle {
         case .recording:
             // The agent's supervised publisher pushes the recorder's stream here.
             return MediaMTXPath(name: id.rawValue, camera: id, lifecycle: .recording, variant: nil,
                                 settings: [.init(key: "source", value: .string("publisher"))], commands: [:])
         case .viewing, .snapshot:
-            let argv = [camgate, "capture", id.rawValue, "--data-dir", dataDirectory, "--publish", PathRenderer.publishURL]
+            let argv = [camgate, "capture", id.rawValue, "--data-dir", dataDirectory] + (encoder.map { ["--encoder", $0] } ?? [])
+                + ["--publish", PathRenderer.publishURL]
             let viewing = lifecycle == .viewing
             return MediaMTXPath(name: id.rawValue, camera: id, lifecycle: lifecycle, variant: nil, settings: [
                 .init(key: "source", value: .string("publisher")),
@@ -70,8 +76,9 @@ public struct PathRenderer: Sendable {
         }
     }
 
-    func variant(_ id: CameraID, _ variant: Variant) -> MediaMTXPath {
-        let argv = [camgate, "transcode", id.rawValue, "--variant", variant.name, "--data-dir", dataDirectory, "--publish", PathRenderer.publishURL]
+    func variant(_ id: CameraID, _ variant: Variant, encoder: String? = nil) -> MediaMTXPath {
+        let argv = [camgate, "transcode", id.rawValue, "--variant", variant.name, "--data-dir", dataDirectory]
+            + (encoder.map { ["--encoder", $0] } ?? []) + ["--publish", PathRenderer.publishURL]
         return MediaMTXPath(name: "\(id.rawValue)_\(variant.name)", camera: id, lifecycle: .viewing, variant: variant.name, settings: [
             .init(key: "source", value: .string("publisher")),
             .init(key: "runOnDemand", value: .string(ShellQuote.join(argv))),

@@ -51,6 +51,7 @@ public enum FileSystem {
         let temp = "\(path).tmp-\(getpid())"
         let fd = try syscall("open", temp) { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
         do {
+            defer { close(fd) }
             let data = Array(bytes)
             var written = 0
             while written < data.count {
@@ -59,10 +60,13 @@ public enum FileSystem {
             }
             _ = try syscall("fchmod", temp) { fchmod(fd, mode) }
             _ = try syscall("fsync", temp) { fsync(fd) }
-            close(fd)
+        } catch {
+            unlink(temp)
+            throw error
+        }
+        do {
             _ = try syscall("rename", path) { rename(temp, path) }
         } catch {
-            close(fd)
             unlink(temp)
             throw error
         }

@@ -25,6 +25,23 @@ public struct StoredCommand: Sendable, Equatable {
     public var detail: String?
 }
 
+/// A command to record with the event that carried it.
+public struct NewCommand: Sendable, Equatable {
+    public var id: String
+    public var type: String
+    public var camera: CameraID?
+    public var args: String
+    public var expiresAtMs: Int64?
+
+    public init(id: String, type: String, camera: CameraID?, args: String, expiresAtMs: Int64?) {
+        self.id = id
+        self.type = type
+        self.camera = camera
+        self.args = args
+        self.expiresAtMs = expiresAtMs
+    }
+}
+
 public struct CloudStateRow: Sendable, Equatable {
     public var endpoint: String
     public var deviceID: String
@@ -43,18 +60,38 @@ extension Store {
     /// Stores a dispatched event before anything acts on it, and moves the
     /// resume point: the largest numeric id seen (ids are decimals that only
     /// grow; a re-sent older `desired` must not move it back).
-    public func storeEvent(id: String, type: String, data: String, nowMs: Int64 = WallClock.nowMilliseconds()) throws -> Int64 {
-        try connection.transaction { () throws(SQLiteError) -> Int64 in
+    ///
+    /// - Parameter command: a command the event carries: recorded in the
+    ///   same transaction (a crash can no longer fall between the two), and
+    ///   `commandIsNew` says whether its id was seen before.
+    public func storeEvent(id: String, type: String, data: String, command: NewCommand? = nil,
+                           nowMs: Int64 = WallClock.nowMilliseconds()) throws -> (seq: Int64, commandIsNew: Bool) {
+        try connection.transaction { () throws(SQLiteError) -> (Int64, Bool) in
             try connection.query("INSERT INTO sse_events (id, type, data, received_at) VALUES (?, ?, ?, ?)",
                                  [.text(id), .text(type), .text(data), .integer(nowMs)])
             let seq = connection.lastInsertRowID
+            var isNew = false
+            if let command {
+                try connection.query("INSERT OR IGNORE INTO commands (id, type, camera, args, expires_at, received_at, state) VALUES (?, ?, ?, ?, ?, ?, 'received')",
+                                     [.text(command.id), .text(command.type), .optional(command.camera?.rawValue), .text(command.args),
+                                      .optional(command.expiresAtMs), .integer(nowMs)])
+                isNew = connection.changes == 1
+            }
             if !id.isEmpty {
                 let current = try connection.query("SELECT resume_id FROM cloud_state WHERE id = 1").first?.text(0)
                 if Store.isAfter(id, current) {
                     try connection.query("UPDATE cloud_state SET resume_id = ? WHERE id = 1", [.text(id)])
                 }
             }
-            return seq
+            return (seq, isNew)
+        }
+    }
+
+    /// Stored events nothing acted on yet (the agent stopped in between).
+    public func unhandledEvents() throws -> [StoredEvent] {
+        try connection.query("SELECT seq, id, type, data, received_at, outcome FROM sse_events WHERE outcome = 'received' ORDER BY seq").map { row in
+            StoredEvent(seq: row.int(0) ?? 0, id: row.text(1) ?? "", type: row.text(2) ?? "", data: row.text(3) ?? "",
+                        receivedAtMs: row.int(4) ?? 0, outcome: row.text(5) ?? "")
         }
     }
 
@@ -112,14 +149,6 @@ extension Store {
     }
 
     // MARK: - Commands
-
-    /// Records a command; false when its id was seen before (it is then
-    /// neither stored again nor executed again).
-    public func insertCommand(id: String, type: String, camera: CameraID?, args: String, expiresAtMs: Int64?, nowMs: Int64 = WallClock.nowMilliseconds()) throws -> Bool {
-        try connection.query("INSERT OR IGNORE INTO commands (id, type, camera, args, expires_at, received_at, state) VALUES (?, ?, ?, ?, ?, ?, 'received')",
-                             [.text(id), .text(type), .optional(camera?.rawValue), .text(args), .optional(expiresAtMs), .integer(nowMs)])
-        return connection.changes == 1
-    }
 
     /// Marks a command as started: after a crash it is not run again.
     public func markCommandRunning(_ id: String) throws {

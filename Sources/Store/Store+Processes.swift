@@ -25,6 +25,13 @@ extension Store {
         try connection.query("DELETE FROM processes WHERE role = ? AND camera = ?", [.text(key.role.rawValue), .text(key.camera.rawValue)])
     }
 
+    /// Deletes the row of this very process only: a successor started
+    /// under the same key keeps its row.
+    public func deleteProcess(_ key: WorkloadKey, identity: ProcessIdentity) throws {
+        try connection.query("DELETE FROM processes WHERE role = ? AND camera = ? AND pid = ? AND start_time = ?",
+                             [.text(key.role.rawValue), .text(key.camera.rawValue), .integer(Int64(identity.pid)), .integer(Int64(identity.startTime))])
+    }
+
     /// Records this agent as the owner of the data directory.
     public func registerAgent(_ identity: ProcessIdentity, version: String, nowMs: Int64 = WallClock.nowMilliseconds()) throws {
         try connection.query("""

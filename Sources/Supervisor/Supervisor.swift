@@ -69,10 +69,13 @@ public actor Supervisor {
     public func child(_ key: WorkloadKey) -> Child? { children[key] }
 
     /// Starts `spec` under `key`. Throws when the program cannot be spawned
-    /// (missing binary, unwritable log). A key that runs already is an error.
+    /// (missing binary, unwritable log), or when a process still runs under
+    /// `key` (one that did not die even from SIGKILL, e.g. stuck in the kernel).
     @discardableResult
     public func start(_ key: WorkloadKey, spec: ProcessSpec) throws(SystemError) -> Child {
-        precondition(children[key] == nil, "\(key) is already running")
+        if let existing = children[key] {
+            throw SystemError(call: "start", errno: EBUSY, subject: "\(key) still runs as \(existing.identity)")
+        }
         let now = ContinuousClock.now
         let wallMs = WallClock.nowMilliseconds()
         let pid = try Spawner.spawn(spec)

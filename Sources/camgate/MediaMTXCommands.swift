@@ -70,9 +70,19 @@ struct CameraContext {
         return CameraContext(store: store, layout: DataLayout(root: FileSystem.absolute(data.dataDir)), id: id, spec: spec, desired: desired)
     }
 
+    /// Without `--encoder` (run by hand): copy what can be copied, else the
+    /// best encoder proven on this boot.
+    func fallbackEncoder(capture: CaptureMode?) async -> VideoEncoder {
+        if spec.video.encoder == .copy { return .copy }
+        if spec.video.encoder == .auto {
+            if case .rtsp = spec.source { return .copy }
+            if capture?.native == true { return .copy }
+        }
+        return await proven()
+    }
+
     /// The best encoder proven on this boot (software when none was probed).
-    func encoder() async -> VideoEncoder {
-        if case .copy = spec.video.encoder { return .copy }
+    func proven() async -> VideoEncoder {
         guard let boot = try? ProcFS.bootID(), let cached = try? await store.cachedEncoderProbe(bootID: boot),
               case .array(let items)? = try? JSONValue.parse(cached.encoders) else { return .software }
         let inventory = Inventory(nodes: [], encoders: items.compactMap(EncoderCandidate.init(json:)), fingerprint: cached.fingerprint, probedAtMs: 0, durationMs: 0)
@@ -99,6 +109,7 @@ struct Capture: AsyncParsableCommand {
 
     @Argument(help: "The camera id.") var camera: String
     @OptionGroup var data: DataDirectoryOptions
+    @Option(name: .long, help: "The encoder the agent chose (software, copy, nvenc, v4l2m2m, vaapi:NODE, qsv:NODE).") var encoder: String?
     @Option(name: .long, help: "Where to publish (MediaMTX passes rtsp://127.0.0.1:$RTSP_PORT/$MTX_PATH).") var publish: String
 
     func run() async throws {
@@ -106,9 +117,13 @@ struct Capture: AsyncParsableCommand {
         guard publish.hasPrefix("rtsp://") else { throw fail("--publish must be an rtsp:// URL", code: 2) }
         let tools = try FFmpegTools.locate().get()
         let mode = context.captureMode()
-        var encoder = await context.encoder()
-        if case .rtsp = context.spec.source, context.spec.video.encoder == .auto { encoder = .copy }
-        if mode?.native == true, context.spec.video.encoder == .auto { encoder = .copy }
+        let encoder: VideoEncoder
+        if let name = self.encoder {
+            guard let chosen = VideoEncoder(argument: name) else { throw fail("unknown encoder \(name)", code: 2) }
+            encoder = chosen
+        } else {
+            encoder = await context.fallbackEncoder(capture: mode)
+        }
         let args = PublishCommand.capture(context.spec, encoder: encoder, capture: mode, destination: publish)
         throw fail("\(ProcessLauncher.exec(tools.ffmpeg, args, environment: FFmpegTools.environment))", code: 1)
     }
@@ -123,6 +138,7 @@ struct Transcode: AsyncParsableCommand {
     @Argument(help: "The camera id.") var camera: String
     @Option(name: .long, help: "720p or 480p.") var variant: String
     @OptionGroup var data: DataDirectoryOptions
+    @Option(name: .long, help: "The encoder the agent chose (software, nvenc, v4l2m2m, vaapi:NODE, qsv:NODE).") var encoder: String?
     @Option(name: .long, help: "Where to publish.") var publish: String
 
     func run() async throws {
@@ -132,7 +148,13 @@ struct Transcode: AsyncParsableCommand {
             throw fail("--publish must be an rtsp:// URL with a port", code: 2)
         }
         let tools = try FFmpegTools.locate().get()
-        var encoder = await context.encoder()
+        var encoder: VideoEncoder = .software
+        if let name = self.encoder {
+            guard let chosen = VideoEncoder(argument: name) else { throw fail("unknown encoder \(name)", code: 2) }
+            encoder = chosen
+        } else {
+            encoder = await context.proven()
+        }
         if encoder == .copy { encoder = .software }
         let args = PublishCommand.transcode(from: "rtsp://127.0.0.1:\(port)/\(context.id)", size: variant.size, bitrateKbps: variant.bitrateKbps,
                                             encoder: encoder, destination: publish)

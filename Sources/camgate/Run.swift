@@ -153,7 +153,16 @@ struct Run: AsyncParsableCommand {
     }
 
     private func resolveDesiredState(store: Store, configFile: ConfigFile?, logger: Logger) async throws -> DesiredState {
-        let stored = try await store.desiredState()
+        let stored: StoredDesiredState?
+        do {
+            stored = try await store.desiredState()
+        } catch {
+            // Offline first: an unreadable stored state must not stop recording
+            // what the config file says. It stays stored until replaced.
+            logger.error("the stored desired state cannot be used (\(error)); using the config file's instead")
+            try? await store.logEvent(.error, "desired", "the stored desired state cannot be used: \(error)")
+            stored = nil
+        }
         if configFile?.cloud != nil, let stored {
             // With a cloud, the cloud owns the desired state: the stored one
             // wins; the config's cameras only seed a device that has none.

@@ -72,9 +72,18 @@ import CamgateCore
         #expect(try Endpoint(parsing: "http://localhost").isLoopback)
     }
 
-    @Test(arguments: ["http://cloud.example.com", "http://10.0.0.1:80", "ftp://x", "https://user:pw@cloud.example/", "https://", "https://host:99999", "https://a b"])
+    @Test(arguments: ["http://cloud.example.com", "http://10.0.0.1:80", "http://127.attacker.example/", "http://127.0.0.1.nip.io/", "ftp://x",
+                      "https://user:pw@cloud.example/", "https://", "https://host:99999", "https://a b"])
     func rejectsUnsafeOrMalformedEndpoints(_ text: String) {
         #expect(throws: ConfigurationError.self) { try Endpoint(parsing: text) }
+    }
+
+    @Test func originsAreSchemeHostAndPort() throws {
+        let e = try Endpoint(parsing: "https://cloud.example/v1")
+        #expect(e.sameOrigin(try e.resolving("/v2")))
+        #expect(!e.sameOrigin(try Endpoint(parsing: "https://other.example/v1")))
+        #expect(!e.sameOrigin(try Endpoint(parsing: "https://cloud.example:8443/v1")))
+        #expect(try Endpoint(parsing: "http://127.0.0.1:8787").isLoopback && !(try Endpoint(parsing: "https://127.example/")).isLoopback)
     }
 
     @Test func resolvesRedirectLocations() throws {

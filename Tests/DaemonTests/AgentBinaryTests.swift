@@ -192,7 +192,8 @@ import TestSupport
 
         let config = try writeConfig(cameras: #"{"cam1": {"source": {"kind": "test", "size": "160x90"}, "record": false}}"#)
         let agent = try AgentProcess.camgate(["run", "--config", config, "--data-dir", data], logPath: dir.file("agent.log"))
-        #expect(await waitUntil(timeout: .seconds(15)) { agent.log.contains("agent ready") }, "\(agent.log)")
+        // Recovered in the background once recording runs (it must not delay READY).
+        #expect(try await waitUntil(timeout: .seconds(15)) { try recordings().contains { $0["file"] as? String == file } }, "\(agent.log)")
         let row = try #require(try recordings().first { $0["file"] as? String == file })
         #expect(row["status"] as? String == "complete")
         let duration = try #require(row["duration"] as? Double)

@@ -133,7 +133,7 @@ import TestSupport
         await sim.stop()
     }
 
-    @Test(arguments: ["command-stored", "command-finished"])
+    @Test(arguments: ["event-stored:command", "command-stored", "command-finished"])
     func killedBetweenReceivingAndAcknowledgingRunsOnceAndAcksOnce(_ faultPoint: String) async throws {
         let sim = try await CloudSimulatorProcess(directory: dir.path)
         try await postDesired(sim)
@@ -237,7 +237,7 @@ import TestSupport
         let camera = try await RTSPTestServer(logDirectory: dir.path)
         let rtmp = try await RTMPTestServer(directory: dir.path)
         let sim = try await CloudSimulatorProcess(directory: dir.path)
-        try await postDesired(sim, cameras: #"{"gate": {"source": {"kind": "rtsp", "url": "\#(camera.url)"}, "record": false, "restream": {"url": "\#(rtmp.url("a"))"}}}"#)
+        try await postDesired(sim, cameras: #"{"gate": {"source": {"kind": "rtsp", "url": "\#(camera.url)"}, "record": false, "restream": {"url": "\#(rtmp.url("a"))"}}, "usb": {"source": {"kind": "v4l2", "device": "/dev/video-camgate-absent"}, "record": true}}"#)
         let agent = try startAgent(sim)
         #expect(await waitUntil(timeout: .seconds(20)) { processes(matching: rtmp.url("a")).count == 1 }, "\(agent.log)")
         #expect(await waitUntil(timeout: .seconds(20), every: .seconds(1)) { rtmp.isPublishing("a") }, "the restream reaches the RTMP server")
@@ -250,11 +250,15 @@ import TestSupport
 
         // Not required: the new URL is stored, the running restream is left alone.
         try await sim.control("POST", "event", #"{"type": "url_update", "data": "{\"camera\": \"gate\", \"rtmp_url\": \"\#(rtmp.url("c"))\", \"timestamp\": \"2026-01-01T00:01:00Z\", \"restart_required\": false}"}"#)
+        // A restream for a V4L2 camera is refused (its recorder holds the device).
+        try await sim.control("POST", "event", #"{"type": "url_update", "data": "{\"camera\": \"usb\", \"rtmp_url\": \"\#(rtmp.url("u"))\"}"}"#)
         // An older timestamp is stale.
         try await sim.control("POST", "event", #"{"type": "url_update", "data": "{\"camera\": \"gate\", \"rtmp_url\": \"\#(rtmp.url("d"))\", \"timestamp\": \"2025-01-01T00:00:00Z\"}"}"#)
         #expect(try await waitUntil(timeout: .seconds(10)) { try outcome(ofEventType: "url_update", containing: "2025-01-01") != nil })
         #expect(try outcome(ofEventType: "url_update", containing: "/live/c")?.contains("next restart") == true)
         #expect(try outcome(ofEventType: "url_update", containing: "2025-01-01")?.hasPrefix("ignored: stale url_update") == true)
+        let usbOutcome = try outcome(ofEventType: "url_update", containing: "usb")
+        #expect(usbOutcome?.contains("cameras.usb.restream: a V4L2 camera cannot be restreamed") == true, "\(usbOutcome ?? "nil")")
         #expect(processes(matching: rtmp.url("b")) == [second], "not restarted")
         let store = try Store.openReadOnly(directory: data)
         #expect(try await store.desiredState()?.state.cameras[try CameraID("gate")]?.restream?.url == rtmp.url("c"))

@@ -24,6 +24,16 @@ import TestSupport
         #expect(EncoderArguments.video(encoder, settings: Self.settings, sourceFPS: 15) == videoArgs)
     }
 
+    @Test(arguments: [VideoEncoder.software, .copy, .nvenc, .v4l2m2m, .vaapi(device: "/dev/dri/renderD129"), .qsv(device: "/dev/dri/renderD128")])
+    func encoderArgumentsRoundTrip(_ encoder: VideoEncoder) {
+        #expect(VideoEncoder(argument: encoder.argument) == encoder)
+    }
+
+    @Test(arguments: ["", "vaapi", "vaapi:relative", "qsv:/etc/passwd", "vaapi:/dev/../etc/x", "x264", "software:x"])
+    func badEncoderArgumentsAreRefused(_ text: String) {
+        #expect(VideoEncoder(argument: text) == nil)
+    }
+
     @Test func bitrateAndSizeApplyToEveryBackend() {
         let settings = VideoSettings(size: Resolution(width: 1280, height: 720), fps: 10, bitrateKbps: 3000)
         #expect(EncoderArguments.video(.vaapi(device: "/d"), settings: settings, sourceFPS: 30)

@@ -126,6 +126,15 @@ import TestSupport
         await supervisor.stopAll()
     }
 
+    @Test func startingAKeyThatStillRunsIsAnErrorNotACrash() async throws {
+        let supervisor = Supervisor(bootID: bootID)
+        let runner = Task { await supervisor.run() }
+        defer { runner.cancel() }
+        try await supervisor.start(key, spec: spec("/bin/sleep", ["300"]))
+        await #expect { try await supervisor.start(key, spec: spec("/bin/sleep", ["300"])) } throws: { "\($0)".contains("still runs") }
+        await supervisor.stopAll()
+    }
+
     @Test func spawnFailureNamesTheProgram() async throws {
         let supervisor = Supervisor(bootID: bootID)
         await #expect {

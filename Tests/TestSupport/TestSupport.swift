@@ -170,8 +170,25 @@ public enum Probe {
 
     /// True when ffmpeg decodes the whole file without an error.
     public static func isPlayable(_ file: String) throws -> Bool {
+        try playabilityProblem(file) == nil
+    }
+
+    /// Why ffmpeg cannot decode the file cleanly; nil when it can.
+    /// - Parameter lastFrameMayBeCut: a source that vanished mid-frame
+    ///   leaves its last access unit short; everything before it must decode.
+    public static func playabilityProblem(_ file: String, lastFrameMayBeCut: Bool = false) throws -> String? {
         let result = try runProgram("/usr/bin/ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"])
-        return result.status == 0 && !result.output.contains("Invalid data")
+        guard result.status == 0 else { return "ffmpeg exit \(result.status): \(result.output)" }
+        let errors = result.output.split(separator: "\n").filter { !$0.isEmpty }
+        if errors.isEmpty { return nil }
+        if lastFrameMayBeCut, errors.count <= 3, let frames = try decodedFrames(file), frames > 0 { return nil }
+        return errors.joined(separator: " | ")
+    }
+
+    public static func decodedFrames(_ file: String) throws -> Int? {
+        let result = try runProgram("/usr/bin/ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
+                                                         "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file])
+        return Int(result.output.split(separator: "\n").first ?? "")
     }
 }
 
