@@ -62,32 +62,12 @@ extension Agent {
         inventoryListeners.append(listener)
     }
 
-    /// How a camera is read and encoded: the capture mode a V4L2 camera
-    /// offers, and the encoder (`auto`: the best usable one by priority,
-    /// software when none, copy for H.264 sources).
+    var encodingPolicy: EncodingPolicy {
+        EncodingPolicy(inventory: inventory, priority: options.encoderPriority, softwareFallback: Set(softwareFallback.keys))
+    }
+
+    /// How a camera is read and encoded (see `EncodingPolicy`).
     func encoding(for id: CameraID, _ spec: CameraSpec) -> (VideoEncoder, CaptureMode?) {
-        var capture: CaptureMode?
-        if case .v4l2(let device) = spec.source, let node = inventory?.node(for: device) {
-            capture = CaptureChoice.choose(node, wanted: spec.video)
-        }
-        switch spec.video.encoder {
-        case .copy:
-            return (.copy, capture)
-        case .auto where capture?.native == true, .auto where { if case .rtsp = spec.source { true } else { false } }():
-            return (.copy, capture)
-        default:
-            break
-        }
-        if softwareFallback[id] != nil { return (.software, capture) }
-        let wanted: [EncoderBackend]
-        switch spec.video.encoder {
-        case .software, .copy: return (.software, capture)
-        case .auto: wanted = options.encoderPriority
-        case .nvenc: wanted = [.nvenc]
-        case .qsv: wanted = [.qsv]
-        case .vaapi: wanted = [.vaapi]
-        case .v4l2m2m: wanted = [.v4l2m2m]
-        }
-        return (inventory?.bestEncoder(priority: wanted)?.encoder ?? .software, capture)
+        encodingPolicy.encoding(for: id, spec)
     }
 }

@@ -16,25 +16,7 @@ extension Agent {
 
     /// The paths MediaMTX should have, per lifecycle type.
     public func mediamtxPaths() throws(MediaMTXRenderError) -> [MediaMTXPath] {
-        var sizes: [CameraID: Resolution] = [:]
-        for (id, spec) in desired.cameras {
-            if let size = spec.video.size { sizes[id] = size; continue }
-            switch spec.source {
-            case .test(let pattern): sizes[id] = pattern.size
-            case .v4l2: sizes[id] = encoding(for: id, spec).1?.size
-            case .rtsp: break
-            }
-        }
-        var encoders: [CameraID: (capture: String, transcode: String)] = [:]
-        for (id, spec) in desired.cameras {
-            let capture = encoding(for: id, spec).0
-            var transcoding = spec
-            if transcoding.video.encoder == .copy { transcoding.video.encoder = .auto }
-            var transcode = encoding(for: id, transcoding).0
-            if transcode == .copy { transcode = inventory?.bestEncoder(priority: options.encoderPriority)?.encoder ?? .software }
-            encoders[id] = (capture.argument, transcode.argument)
-        }
-        return try PathRenderer(camgate: options.camgatePath, dataDirectory: layout.root).render(desired, sizes: sizes, encoders: encoders)
+        try encodingPolicy.mediamtxPaths(desired, renderer: PathRenderer(camgate: options.camgatePath, dataDirectory: layout.root))
     }
 
     /// Brings MediaMTX's paths in line with the desired state (API and file)
@@ -61,8 +43,6 @@ extension Agent {
                                                             apiUp: status.apiUp, synced: status.synced, reason: status.reason,
                                                             updatedAtMs: WallClock.nowMilliseconds()))
     }
-
-    /// Health ticks without an answer before a supervised MediaMTX is restarted.
 
     /// Asks MediaMTX's API whether it is alive. A MediaMTX the agent runs
     /// that stops answering (alive but hung) is restarted after three ticks.

@@ -1,6 +1,7 @@
 import CamgateCore
 import CloudLink
 import MediaMTX
+import Platform
 import Store
 
 /// Where each camera can be watched, and by how many, for `camgate view`
@@ -37,6 +38,9 @@ public struct ViewingReport: Sendable {
             }
         }
         let host = MediaMTXEndpoints.hostAddress()
+        // The variants the agent actually configured (a variant exists only
+        // below the camera's own size), read from its block of the file.
+        let configured = Set(state.flatMap { try? FileSystem.readText($0.config) }.map(MediaMTXConfigFile.managedNames) ?? [])
         var reports: [ViewingReport] = []
         for (id, spec) in desired.sortedCameras where only == nil || only == id {
             var report = ViewingReport(camera: id, enabled: spec.view, unavailable: nil, paths: [])
@@ -52,7 +56,8 @@ public struct ViewingReport: Sendable {
             endpoints.rtspPort = state.rtspPort
             endpoints.hlsPort = state.hlsPort
             endpoints.webrtcPort = state.webrtcPort
-            let names = [id.rawValue] + (spec.view ? Variant.ladder.map { "\(id.rawValue)_\($0.name)" } : [])
+            let variants = spec.view ? Variant.ladder.map { "\(id.rawValue)_\($0.name)" }.filter(configured.contains) : []
+            let names = [id.rawValue] + variants
             for name in names {
                 let urls = endpoints.urls(path: name, host: host)
                 let live = runtime?[name]

@@ -88,7 +88,7 @@ public struct EncoderProbe: Sendable {
                 if info.h264.isEmpty {
                     out.append((EncoderCandidate(backend: .vaapi, device: node, usable: false, reason: "the VA-API driver offers no H.264 encode entrypoint", details: details), nil))
                 } else {
-                    out.append((EncoderCandidate(backend: .vaapi, device: node, usable: false, reason: "", details: details), .vaapi(device: node)))
+                    out.append((EncoderCandidate(backend: .vaapi, device: node, usable: false, reason: "", details: details), .vaapi(device: node, lowPower: info.h264 == .lowPower)))
                 }
                 if info.vendor.contains("iHD") || info.vendor.lowercased().contains("intel") && hasDriver("iHD_drv_video.so") {
                     out.append((EncoderCandidate(backend: .qsv, device: node, usable: false, reason: "", details: details), .qsv(device: node)))

@@ -47,6 +47,7 @@ public struct EncoderCandidate: Hashable, Sendable {
         var fields: [String: JSONValue] = ["backend": .string(backend.rawValue), "device": .string(device), "codec": .string(codec),
                                            "usable": .bool(usable), "reason": .string(reason)]
         if let details { fields["details"] = .string(details) }
+        if let encoder { fields["encoder"] = .string(encoder.argument) }
         return .object(fields)
     }
 
@@ -54,7 +55,8 @@ public struct EncoderCandidate: Hashable, Sendable {
         guard let backend = json["backend"]?.stringValue.flatMap(EncoderBackend.init(rawValue:)), let device = json["device"]?.stringValue,
               case .bool(let usable)? = json["usable"] else { return nil }
         self.init(backend: backend, device: device, codec: json["codec"]?.stringValue ?? "h264", usable: usable,
-                  reason: json["reason"]?.stringValue ?? "", encoder: usable ? EncoderCandidate.encoder(backend, device) : nil,
+                  reason: json["reason"]?.stringValue ?? "",
+                  encoder: usable ? json["encoder"]?.stringValue.flatMap(VideoEncoder.init(argument:)) ?? EncoderCandidate.encoder(backend, device) : nil,
                   details: json["details"]?.stringValue)
     }
 

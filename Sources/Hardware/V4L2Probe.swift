@@ -80,7 +80,7 @@ public enum V4L2Probe {
             var size = v4l2_frmsizeenum()
             size.index = index
             size.pixel_format = format.code
-            guard try enumerate(device, camgate_VIDIOC_ENUM_FRAMESIZES, "VIDIOC_ENUM_FRAMESIZES", &size) else { break }
+            guard try enumerate(device, camgate_VIDIOC_ENUM_FRAMESIZES, "VIDIOC_ENUM_FRAMESIZES", &size, format: format, notes: &notes) else { break }
             if size.type == V4L2_FRMSIZE_TYPE_DISCRETE.rawValue {
                 sizes.append(Resolution(width: Int(size.discrete.width), height: Int(size.discrete.height)))
             } else {
@@ -114,7 +114,7 @@ public enum V4L2Probe {
             interval.pixel_format = format.code
             interval.width = UInt32(size.width)
             interval.height = UInt32(size.height)
-            guard try enumerate(device, camgate_VIDIOC_ENUM_FRAMEINTERVALS, "VIDIOC_ENUM_FRAMEINTERVALS", &interval) else { break }
+            guard try enumerate(device, camgate_VIDIOC_ENUM_FRAMEINTERVALS, "VIDIOC_ENUM_FRAMEINTERVALS", &interval, format: format, notes: &notes) else { break }
             if interval.type == V4L2_FRMIVAL_TYPE_DISCRETE.rawValue {
                 let f = interval.discrete
                 guard f.numerator > 0, f.denominator > 0 else { notes.append("\(format) \(size): a zero frame interval ignored"); continue }
@@ -139,6 +139,20 @@ public enum V4L2Probe {
         } catch {
             if error.errno == EINVAL { return false }
             throw error
+        }
+    }
+
+    /// An optional enumeration (sizes, intervals): a driver that does not
+    /// implement it (ENOTTY) offers the format without the list, with a
+    /// note; a vanished, busy or forbidden device still fails the node.
+    static func enumerate<T>(_ device: any V4L2Device, _ request: UInt, _ name: String, _ value: inout T,
+                             format: PixelFormat, notes: inout [String]) throws(V4L2Error) -> Bool {
+        do {
+            return try enumerate(device, request, name, &value)
+        } catch {
+            guard error.errno == ENOTTY else { throw error }
+            notes.append("\(format): the driver does not implement \(name)")
+            return false
         }
     }
 

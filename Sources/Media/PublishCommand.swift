@@ -19,10 +19,11 @@ public enum PublishCommand {
         return args + ["-f", "rtsp", "-rtsp_transport", "tcp", destination]
     }
 
-    public static func transcode(from source: String, size: Resolution, bitrateKbps: Int, encoder: VideoEncoder, destination: String) -> [String] {
+    /// `height`: the variant's; the width keeps the source's aspect ratio.
+    public static func transcode(from source: String, height: Int, bitrateKbps: Int, encoder: VideoEncoder, destination: String) -> [String] {
         var args = prefix + EncoderArguments.hardwareInit(encoder)
         args += ["-rtsp_transport", "tcp", "-timeout", "10000000", "-i", source, "-map", "0:v:0", "-an"]
-        args += EncoderArguments.video(encoder, settings: VideoSettings(size: size, bitrateKbps: bitrateKbps), sourceFPS: nil)
+        args += EncoderArguments.video(encoder, settings: VideoSettings(bitrateKbps: bitrateKbps), sourceFPS: nil, scaleToHeight: height)
         return args + ["-f", "rtsp", "-rtsp_transport", "tcp", destination]
     }
 

@@ -6,8 +6,10 @@ public enum VideoEncoder: Hashable, Sendable {
     case copy
     /// libx264 on the CPU.
     case software
-    /// VA-API on a DRM render node (Intel, AMD).
-    case vaapi(device: String)
+    /// VA-API on a DRM render node (Intel, AMD). `lowPower`: the driver
+    /// offers only the low-power entrypoint (EncSliceLP, e.g. recent Intel
+    /// with the iHD driver), which ffmpeg uses only with `-low_power 1`.
+    case vaapi(device: String, lowPower: Bool = false)
     /// Intel Quick Sync (oneVPL/MFX over the iHD driver) on a render node.
     case qsv(device: String)
     /// NVIDIA NVENC.
@@ -28,10 +30,12 @@ public enum VideoEncoder: Hashable, Sendable {
     }
 
     /// The form `camgate capture --encoder` takes: `software`, `copy`,
-    /// `nvenc`, `v4l2m2m`, `vaapi:/dev/dri/renderD128`, `qsv:/dev/dri/renderD128`.
+    /// `nvenc`, `v4l2m2m`, `vaapi:/dev/dri/renderD128` (`vaapi-lp:` for the
+    /// low-power entrypoint), `qsv:/dev/dri/renderD128`.
     public var argument: String {
         switch self {
-        case .vaapi(let device): "vaapi:\(device)"
+        case .vaapi(let device, false): "vaapi:\(device)"
+        case .vaapi(let device, true): "vaapi-lp:\(device)"
         case .qsv(let device): "qsv:\(device)"
         default: name
         }
@@ -45,6 +49,7 @@ public enum VideoEncoder: Hashable, Sendable {
         case ("nvenc", 1): self = .nvenc
         case ("v4l2m2m", 1): self = .v4l2m2m
         case ("vaapi", 2) where VideoEncoder.isDevice(parts[1]): self = .vaapi(device: parts[1])
+        case ("vaapi-lp", 2) where VideoEncoder.isDevice(parts[1]): self = .vaapi(device: parts[1], lowPower: true)
         case ("qsv", 2) where VideoEncoder.isDevice(parts[1]): self = .qsv(device: parts[1])
         default: return nil
         }

@@ -35,17 +35,33 @@ public enum Snapshotter {
         if case .v4l2 = spec.source, recorderRunning, mediamtxURL == nil {
             throw Failure(description: "the recorder holds \(spec.source.redacted) and its latest.jpg is stale; not opening the device twice")
         }
-        var args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
-        let method: String
-        if let mediamtxURL {
-            args += ["-rtsp_transport", "tcp", "-timeout", "10000000", "-i", mediamtxURL]
-            method = "mediamtx"
-        } else {
-            args += RecorderCommand.input(spec.source, video: spec.video, keyframesOnlyForDecoding: false).filter { $0 != "-re" }
-            method = "capture"
+        let deadline = ContinuousClock.now + timeout
+        let direct = RecorderCommand.input(spec.source, video: spec.video, keyframesOnlyForDecoding: false).filter { $0 != "-re" }
+        guard let mediamtxURL else {
+            return try await capture(direct, method: "capture", output: output, tools: tools, timeout: timeout)
         }
-        args += ["-frames:v", "1", "-vf", "scale=out_range=full", "-pix_fmt", "yuv420p", "-color_range", "pc", "-strict", "-1",
-                 "-c:v", "mjpeg", "-q:v", "3", "-f", "image2", "-update", "1", "-atomic_writing", "1", output]
+        do {
+            return try await capture(["-rtsp_transport", "tcp", "-timeout", "5000000", "-i", mediamtxURL], method: "mediamtx",
+                                     output: output, tools: tools, timeout: timeout)
+        } catch {
+            // MediaMTX did not deliver (its path has no publisher, it is
+            // restarting, …): straight from the source, unless a recorder
+            // holds that device.
+            if case .v4l2 = spec.source, recorderRunning { throw Failure(description: "through MediaMTX: \(error); the recorder holds the device") }
+            let left = deadline - ContinuousClock.now
+            guard left > .milliseconds(500) else { throw error }
+            do {
+                return try await capture(direct, method: "capture", output: output, tools: tools, timeout: left)
+            } catch let second {
+                throw Failure(description: "through MediaMTX: \(error); from the source: \(second)")
+            }
+        }
+    }
+
+    static func capture(_ input: [String], method: String, output: String, tools: FFmpegTools, timeout: Duration) async throws -> Snapshot {
+        let args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"] + input
+            + ["-frames:v", "1", "-vf", "scale=out_range=full", "-pix_fmt", "yuv420p", "-color_range", "pc", "-strict", "-1",
+               "-c:v", "mjpeg", "-q:v", "3", "-f", "image2", "-update", "1", "-atomic_writing", "1", output]
         let result = try await Subprocess.run(tools.ffmpeg, args, environment: FFmpegTools.environment, timeout: timeout, outputLimit: 16 * 1024)
         guard result.succeeded, let bytes = try? FileSystem.fileSize(output), bytes > 0 else {
             let reason = result.timedOut ? "timed out after \(timeout)" : Redactor.redact(result.text.split(whereSeparator: \.isNewline).suffix(2).joined(separator: " | "))

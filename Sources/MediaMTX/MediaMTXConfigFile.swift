@@ -23,7 +23,7 @@ public enum MediaMTXConfigFile {
         let base = existing ?? template
         var lines = base.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        lines = removeRegion(lines)
+        lines = try removeRegion(lines)
 
         // The operator's own file must already be valid (we never "fix" it blindly).
         let operatorDoc: YAMLValue
@@ -74,10 +74,20 @@ public enum MediaMTXConfigFile {
         return out
     }
 
-    static func removeRegion(_ lines: [String]) -> [String] {
-        guard let begin = lines.firstIndex(of: beginMarker) else { return lines }
-        guard let end = lines[begin...].firstIndex(of: endMarker) else { return Array(lines[..<begin]) }
-        return Array(lines[..<begin] + lines[(end + 1)...])
+    /// Removes the agent's block. Markers that do not pair up (one deleted
+    /// or duplicated by a hand edit) leave the block's extent unknown:
+    /// guessing could delete the operator's own lines, so nothing is written.
+    static func removeRegion(_ lines: [String]) throws(MediaMTXRenderError) -> [String] {
+        let begins = lines.indices.filter { lines[$0] == beginMarker }
+        let ends = lines.indices.filter { lines[$0] == endMarker }
+        if begins.isEmpty, ends.isEmpty { return lines }
+        if begins.count == 1, ends.count == 1, begins[0] < ends[0] {
+            return Array(lines[..<begins[0]] + lines[(ends[0] + 1)...])
+        }
+        let where_ = (begins + ends).sorted().map { String($0 + 1) }.joined(separator: ", ")
+        throw MediaMTXRenderError("the camgate markers in the existing configuration do not pair up "
+            + "(\(begins.count) BEGIN, \(ends.count) END, on lines \(where_)); put back one BEGIN line and one END line "
+            + "after it around the managed paths; the file was not changed")
     }
 
     /// Sets a top-level scalar (`key: value`), or appends it.

@@ -65,13 +65,17 @@ public struct MediaMTXPath: Hashable, Sendable {
     }
 }
 
-/// The resolution ladder of on-demand variants (seeds/004).
+/// The resolution ladder of on-demand variants (seeds/004). A variant is
+/// offered only below the camera's own height; it keeps the camera's aspect
+/// ratio (the width follows the height, rounded to even), so `size` gives
+/// the 16:9 width for reference only.
 public struct Variant: Hashable, Sendable {
     public var name: String
     public var size: Resolution
     public var bitrateKbps: Int
 
     public static let ladder = [
+        Variant(name: "1080p", size: Resolution(width: 1920, height: 1080), bitrateKbps: 5000),
         Variant(name: "720p", size: Resolution(width: 1280, height: 720), bitrateKbps: 3000),
         Variant(name: "480p", size: Resolution(width: 854, height: 480), bitrateKbps: 1500),
     ]

@@ -83,7 +83,7 @@ public actor MediaMTXSync {
         if text != existing {
             do {
                 try FileSystem.createDirectories(FileSystem.parent(of: settings.config))
-                try FileSystem.writeAtomically(settings.config, Array(text.utf8), mode: 0o640)
+                try FileSystem.writeAtomically(settings.config, Array(text.utf8), mode: 0o640, keepingAttributes: true)
                 lastWritten = text
             } catch {
                 status = MediaMTXStatus(apiUp: apiUp, synced: false, reason: "cannot write \(settings.config): \(error)")
@@ -100,7 +100,11 @@ public actor MediaMTXSync {
         let wanted = Set(paths.map(\.name))
         for path in paths {
             if let present = current[path.name] {
-                if !MediaMTXSync.sameSettings(path, present) { try await api.replace(path.name, path.json) }
+                switch MediaMTXSync.update(path, present) {
+                case .none: break
+                case .patch(let changes): try await api.patch(path.name, changes)
+                case .replace: try await api.replace(path.name, path.json)
+                }
             } else {
                 try await api.add(path.name, path.json)
             }
@@ -114,17 +118,43 @@ public actor MediaMTXSync {
         }
     }
 
-    /// True when MediaMTX runs `path` with the agent's settings (durations
-    /// compared by value: MediaMTX answers "5m0s" for "300s").
-    static func sameSettings(_ path: MediaMTXPath, _ present: JSONValue) -> Bool {
-        path.settings.allSatisfy { setting in
-            let theirs = present[setting.key] ?? .null
-            let ours = MediaMTXPath.json(setting.value)
-            if case .string(let a) = ours, case .string(let b) = theirs, let x = GoDuration.seconds(a), let y = GoDuration.seconds(b) {
-                return abs(x - y) < 0.001
-            }
-            return ours == theirs
+    /// How a path MediaMTX already has is brought to the agent's settings.
+    enum Update: Equatable {
+        case none
+        /// Only these keys differ, and no key the agent no longer sets needs
+        /// a reset: a patch leaves the rest as it is.
+        case patch(JSONValue)
+        /// A key the agent set before (e.g. `runOnDemand` of a camera that
+        /// now records) must go back to its default: replace the whole path.
+        case replace
+    }
+
+    /// The path keys the agent may set, with their defaults in the
+    /// reference mediamtx.yml (`pathDefaults`).
+    static let agentKeyDefaults: [String: JSONValue] = [
+        "source": .string("publisher"),
+        "runOnInit": .string(""), "runOnInitRestart": .bool(false),
+        "runOnDemand": .string(""), "runOnDemandRestart": .bool(false),
+        "runOnDemandStartTimeout": .string("10s"), "runOnDemandCloseAfter": .string("10s"),
+    ]
+
+    static func update(_ path: MediaMTXPath, _ present: JSONValue) -> Update {
+        let changed = path.settings.filter { !same(MediaMTXPath.json($0.value), present[$0.key] ?? .null) }
+        let ours = Set(path.settings.map(\.key))
+        let stale = agentKeyDefaults.filter { key, value in
+            !ours.contains(key) && present[key].map { $0 != .null && !same(value, $0) } == true
         }
+        if !stale.isEmpty { return .replace }
+        if changed.isEmpty { return .none }
+        return .patch(.object(Dictionary(changed.map { ($0.key, MediaMTXPath.json($0.value)) }, uniquingKeysWith: { a, _ in a })))
+    }
+
+    /// Values compared as MediaMTX means them (durations by value).
+    static func same(_ ours: JSONValue, _ theirs: JSONValue) -> Bool {
+        if case .string(let a) = ours, case .string(let b) = theirs, let x = GoDuration.seconds(a), let y = GoDuration.seconds(b) {
+            return abs(x - y) < 0.001
+        }
+        return ours == theirs
     }
 
     /// Running paths with their readers (nil while the API is down).

@@ -9,14 +9,17 @@ public enum ShellQuote {
         case unterminatedSingleQuote, unterminatedDoubleQuote, unterminatedEscape
     }
 
-    static let separators: Set<Character> = [" ", "\n", "\t"]
-    static let doubleEscapes: Set<Character> = ["$", "`", "\"", "\n", "\\"]
+    // Go's shellquote works on runes (Unicode scalars), not on grapheme
+    // clusters: "\r\n" is two runes, and a quote followed by a combining
+    // mark is still a quote.
+    static let separators: Set<Unicode.Scalar> = [" ", "\n", "\t"]
+    static let doubleEscapes: Set<Unicode.Scalar> = ["$", "`", "\"", "\n", "\\"]
 
     public static func split(_ input: String) throws(SplitError) -> [String] {
         var words: [String] = []
-        let chars = Array(input)
+        let chars = Array(input.unicodeScalars)
         var i = 0
-        func at(_ k: Int) -> Character? { k < chars.count ? chars[k] : nil }
+        func at(_ k: Int) -> Unicode.Scalar? { k < chars.count ? chars[k] : nil }
         while i < chars.count {
             if separators.contains(chars[i]) { i += 1; continue }
             // An escaped newline between words is skipped (it starts no word).
@@ -24,7 +27,7 @@ public enum ShellQuote {
                 guard let next = at(i + 1) else { throw .unterminatedEscape }
                 if next == "\n" { i += 2; continue }
             }
-            var word = ""
+            var word = String.UnicodeScalarView()
             loop: while let c = at(i) {
                 switch c {
                 case _ where separators.contains(c):
@@ -35,7 +38,7 @@ public enum ShellQuote {
                     i += 2
                 case "'":
                     guard let close = chars[(i + 1)...].firstIndex(of: "'") else { throw .unterminatedSingleQuote }
-                    word += String(chars[(i + 1)..<close])
+                    word.append(contentsOf: chars[(i + 1)..<close])
                     i = close + 1
                 case "\"":
                     i += 1
@@ -56,19 +59,24 @@ public enum ShellQuote {
                     i += 1
                 }
             }
-            words.append(word)
+            words.append(String(word))
         }
         return words
     }
 
-    static func isSafe(_ c: Character) -> Bool {
-        c.isASCII && (c.isLetter || c.isNumber || "_@%+=:,./-".contains(c))
+    static func isSafe(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII && (("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || "_@%+=:,./-".unicodeScalars.contains(c))
     }
 
     /// One word, quoted so that `split` gives it back unchanged.
     public static func quote(_ word: String) -> String {
-        if !word.isEmpty, word.allSatisfy(isSafe) { return word }
-        return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        if !word.isEmpty, word.unicodeScalars.allSatisfy(isSafe) { return word }
+        var out = String.UnicodeScalarView(["'"])
+        for scalar in word.unicodeScalars {
+            if scalar == "'" { out.append(contentsOf: "'\\''".unicodeScalars) } else { out.append(scalar) }
+        }
+        out.append("'")
+        return String(out)
     }
 
     public static func join(_ words: [String]) -> String {

@@ -244,8 +244,8 @@ public struct YAMLParser {
                     case "\"": out.append("\"")
                     case "/": out.append("/")
                     case " ": out.append(" ")
-                    case "u", "x":
-                        let width = text[i] == "u" ? 4 : 2
+                    case "u", "x", "U":
+                        let width = text[i] == "u" ? 4 : text[i] == "U" ? 8 : 2
                         let start = text.index(after: i)
                         guard let end = text.index(start, offsetBy: width, limitedBy: text.endIndex),
                               let code = UInt32(text[start..<end], radix: 16), let scalar = Unicode.Scalar(code) else {
@@ -333,12 +333,24 @@ public enum YAMLWriter {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
+                out += escape(scalar.value, "x", width: 2)
+            // Anything outside ASCII is escaped: U+0085, U+2028 and U+2029
+            // are line breaks to a YAML reader, U+0080…U+009F and U+FFFE/F
+            // are not printable, a BOM may be dropped, and a combining mark
+            // would merge with the opening quote for a grapheme-based reader.
+            case _ where scalar.value > 0xFFFF:
+                out += escape(scalar.value, "U", width: 8)
+            case _ where scalar.value >= 0x80:
+                out += escape(scalar.value, "u", width: 4)
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out + "\""
+    }
+
+    static func escape(_ value: UInt32, _ kind: String, width: Int) -> String {
+        let hex = String(value, radix: 16, uppercase: true)
+        return "\\" + kind + String(repeating: "0", count: max(0, width - hex.count)) + hex
     }
 
     public static func scalar(_ value: YAMLValue) -> String {

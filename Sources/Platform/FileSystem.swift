@@ -47,10 +47,22 @@ public enum FileSystem {
     /// Writes a file atomically: temp file in the same directory, fsync,
     /// rename, fsync of the directory. Readers see the old or the new file,
     /// never half of one, even after a power cut.
-    public static func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>, mode: mode_t = 0o644) throws(SystemError) {
+    ///
+    /// With `keepingAttributes`, a file that already exists keeps its
+    /// permission bits, and its owner and group where this process may set
+    /// them (a file shared with another service, e.g. MediaMTX running as its
+    /// own user, stays readable to it); `mode` applies to a new file only.
+    public static func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>, mode: mode_t = 0o644,
+                                       keepingAttributes: Bool = false) throws(SystemError) {
+        var old = stat()
+        let existing = keepingAttributes && stat(path, &old) == 0
+        let mode = existing ? old.st_mode & 0o7777 : mode
         let temp = "\(path).tmp-\(getpid())"
         let fd = try syscall("open", temp) { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
         do {
+            if existing, old.st_uid != geteuid() || old.st_gid != getegid() {
+                _ = fchown(fd, old.st_uid, old.st_gid)  // EPERM when unprivileged: the mode is still kept
+            }
             defer { close(fd) }
             let data = Array(bytes)
             var written = 0

@@ -23,32 +23,52 @@ struct MediaMTXConfig: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Render, validate and merge this many times and print the time per round (benchmark).", visibility: .hidden))
     var repeatCount: Int = 0
 
+    @Option(name: .long, help: ArgumentHelp("Devices root for the hardware probe (tests).", visibility: .hidden)) var devRoot = "/dev"
+    @Option(name: .long, help: ArgumentHelp("Sysfs root for the hardware probe (tests).", visibility: .hidden)) var sysRoot = "/sys"
+
     func run() async throws {
         let file: ConfigFile
         do { file = try ConfigFile.load(config) } catch { throw fail("invalid configuration: \(error)", code: 2) }
         let renderer = PathRenderer(camgate: Agent.currentExecutable(), dataDirectory: FileSystem.absolute(data.dataDir))
-        let sizes = file.desired.cameras.compactMapValues { spec -> Resolution? in
-            if let size = spec.video.size { return size }
-            if case .test(let p) = spec.source { return p.size }
-            return nil
-        }
+        // The same decision the agent makes: its capture choice and proven
+        // encoders (the trial encodes of this boot are reused when the agent
+        // has run; otherwise they are run now).
+        let policy = EncodingPolicy(inventory: await inventory(), priority: file.encoderPriority)
         do {
             if repeatCount > 0 {
                 let started = ContinuousClock.now
                 for _ in 0..<repeatCount {
-                    let paths = try renderer.render(file.desired, sizes: sizes)
+                    let paths = try policy.mediamtxPaths(file.desired, renderer: renderer)
                     _ = try MediaMTXConfigFile.merge(existing: nil, paths: paths, apiAddress: "127.0.0.1:9997")
                 }
                 let each = (ContinuousClock.now - started) / repeatCount
                 let micros = each.components.seconds * 1_000_000 + each.components.attoseconds / 1_000_000_000_000
                 printError("rendered, validated and merged \(file.desired.cameras.count) cameras \(repeatCount) times: \(String(format1: Double(micros) / 1000)) ms each")
             }
-            let paths = try renderer.render(file.desired, sizes: sizes)
+            let paths = try policy.mediamtxPaths(file.desired, renderer: renderer)
+            // With an operator's file configured, the paths must also merge
+            // into it (valid YAML, no clash with the operator's own paths).
+            if let settings = file.mediamtx, let existing = try? FileSystem.readText(settings.config) {
+                _ = try MediaMTXConfigFile.merge(existing: existing, paths: paths, apiAddress: MediaMTXEndpoints(configuration: existing).apiAddress)
+            }
             print("paths:")
             print(MediaMTXConfigFile.region(paths).joined(separator: "\n"))
         } catch {
             throw fail("the MediaMTX paths cannot be rendered safely: \(error)", code: 1)
         }
+    }
+
+    func inventory() async -> Inventory? {
+        guard case .success(let tools) = FFmpegTools.locate() else { return nil }
+        let probe = HardwareProbe(tools: tools, devRoot: devRoot, sysRoot: sysRoot)
+        var cached: (fingerprint: String, encoders: [EncoderCandidate])?
+        let directory = FileSystem.absolute(data.dataDir)
+        if FileSystem.exists("\(directory)/\(Store.fileName)"), let store = try? Store.openReadOnly(directory: directory),
+           let boot = try? ProcFS.bootID(), let row = try? await store.cachedEncoderProbe(bootID: boot),
+           case .array(let items)? = try? JSONValue.parse(row.encoders) {
+            cached = (row.fingerprint, items.compactMap(EncoderCandidate.init(json:)))
+        }
+        return await probe.run(cached: cached)
     }
 }
 
@@ -136,14 +156,14 @@ struct Transcode: AsyncParsableCommand {
     )
 
     @Argument(help: "The camera id.") var camera: String
-    @Option(name: .long, help: "720p or 480p.") var variant: String
+    @Option(name: .long, help: "1080p, 720p or 480p.") var variant: String
     @OptionGroup var data: DataDirectoryOptions
     @Option(name: .long, help: "The encoder the agent chose (software, nvenc, v4l2m2m, vaapi:NODE, qsv:NODE).") var encoder: String?
     @Option(name: .long, help: "Where to publish.") var publish: String
 
     func run() async throws {
         let context = try await CameraContext.load(data, camera: camera)
-        guard let variant = Variant.named(variant) else { throw fail("unknown variant \(variant); use 720p or 480p", code: 2) }
+        guard let variant = Variant.named(variant) else { throw fail("unknown variant \(variant); use \(Variant.ladder.map(\.name).joined(separator: ", "))", code: 2) }
         guard publish.hasPrefix("rtsp://"), let port = try? Endpoint(parsing: "http" + publish.dropFirst(4)).port else {
             throw fail("--publish must be an rtsp:// URL with a port", code: 2)
         }
@@ -156,7 +176,7 @@ struct Transcode: AsyncParsableCommand {
             encoder = await context.proven()
         }
         if encoder == .copy { encoder = .software }
-        let args = PublishCommand.transcode(from: "rtsp://127.0.0.1:\(port)/\(context.id)", size: variant.size, bitrateKbps: variant.bitrateKbps,
+        let args = PublishCommand.transcode(from: "rtsp://127.0.0.1:\(port)/\(context.id)", height: variant.size.height, bitrateKbps: variant.bitrateKbps,
                                             encoder: encoder, destination: publish)
         throw fail("\(ProcessLauncher.exec(tools.ffmpeg, args, environment: FFmpegTools.environment))", code: 1)
     }

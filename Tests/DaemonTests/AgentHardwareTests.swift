@@ -38,6 +38,74 @@ import TestSupport
         try await harness.stop()
     }
 
+    /// Trial encodes run once per boot and hardware: the result is cached in
+    /// SQLite, reused by the next start, and redone when the boot, the
+    /// hardware (fingerprint) or an explicit rescan says so.
+    @Test func encoderTrialsAreCachedPerBootAndHardware() async throws {
+        let devRoot = dir.file("dev")
+        try FileSystem.createDirectories(devRoot)
+        let probe = HardwareProbe(tools: try FFmpegTools.locate().get(), devRoot: devRoot, sysRoot: dir.file("sys"))
+        let harness = try await AgentHarness(dataDirectory: dir.file("data"), desired: DesiredState(), policy: policy, hardware: probe)
+        let boot = try ProcFS.bootID()
+        #expect(try await waitUntil(timeout: .seconds(20)) { try await harness.store.cachedEncoderProbe(bootID: boot) != nil })
+        let first = try #require(try await harness.store.cachedEncoderProbe(bootID: boot))
+        #expect(first.fingerprint == probe.fingerprint(nodes: []))
+        #expect(try await harness.store.cachedEncoderProbe(bootID: "another-boot") == nil, "a reboot probes again")
+
+        // Mark the cached software result: a start on the same boot and hardware takes it as is.
+        let marked = first.encoders.replacingOccurrences(of: "trial encode", with: "CACHED trial encode")
+        #expect(marked != first.encoders)
+        try await harness.store.saveEncoderProbe(bootID: boot, fingerprint: first.fingerprint, encoders: marked)
+        await harness.agent.refreshInventory(full: false)
+        let software = await harness.agent.inventory?.encoders.first { $0.backend == .software }
+        #expect(software?.usable == true && software?.reason.contains("CACHED") == true, "\(String(describing: software))")
+
+        // New hardware (a render node appears): another fingerprint, the trials run again.
+        try FileSystem.createDirectories("\(devRoot)/dri")
+        try "".write(toFile: "\(devRoot)/dri/renderD128", atomically: true, encoding: .utf8)
+        await harness.agent.refreshInventory(full: false)
+        let vaapi = await harness.agent.inventory?.encoders.first { $0.backend == .vaapi }
+        #expect(vaapi?.device == "\(devRoot)/dri/renderD128" && vaapi?.usable == false, "\(String(describing: vaapi))")
+        #expect(await harness.agent.inventory?.encoders.first { $0.backend == .software }?.reason.contains("CACHED") == false)
+        let second = try #require(try await harness.store.cachedEncoderProbe(bootID: boot))
+        #expect(second.fingerprint != first.fingerprint)
+
+        // A rescan (cloud `rescan_hardware`) always runs the trials.
+        try await harness.store.saveEncoderProbe(bootID: boot, fingerprint: second.fingerprint,
+                                                 encoders: second.encoders.replacingOccurrences(of: "trial encode", with: "CACHED trial encode"))
+        _ = await harness.agent.rescanHardware()
+        #expect(await harness.agent.inventory?.encoders.first { $0.backend == .software }?.reason.contains("CACHED") == false)
+        try await harness.stop()
+    }
+
+    @Test func encoderPriorityComesFromTheConfigurationAndDecidesAuto() throws {
+        let cam = try CameraID("cam")
+        let spec = CameraSpec(source: .test(try TestPattern()), record: true)
+        let inventory = Inventory(nodes: [], encoders: [
+            EncoderCandidate(backend: .vaapi, device: "/dev/dri/renderD128", usable: true, reason: "ok", encoder: .vaapi(device: "/dev/dri/renderD128")),
+            EncoderCandidate(backend: .nvenc, device: "/dev/nvidia0", usable: false, reason: "no NVIDIA device"),
+            EncoderCandidate(backend: .software, device: "-", usable: true, reason: "ok", encoder: .software),
+        ], fingerprint: "t", probedAtMs: 0, durationMs: 0)
+        #expect(EncodingPolicy(inventory: inventory).encoding(for: cam, spec).encoder == .vaapi(device: "/dev/dri/renderD128"))
+        #expect(EncodingPolicy(inventory: inventory, priority: [.software, .vaapi]).encoding(for: cam, spec).encoder == .software)
+        #expect(EncodingPolicy(inventory: inventory, priority: [.nvenc]).encoding(for: cam, spec).encoder == .software,
+                "nothing usable in the list: software")
+        #expect(EncodingPolicy(inventory: inventory, softwareFallback: [cam]).encoding(for: cam, spec).encoder == .software)
+
+        let file = dir.file("config.json")
+        func load(_ hardware: String) throws -> ConfigFile {
+            try #"{"cameras": {}, "hardware": \#(hardware)}"#.write(toFile: file, atomically: true, encoding: .utf8)
+            return try ConfigFile.load(file)
+        }
+        #expect(try load(#"{"encoder_priority": ["software", "vaapi"]}"#).encoderPriority == [.software, .vaapi])
+        #expect(try load("{}").encoderPriority == EncoderBackend.defaultPriority)
+        for (bad, field) in [(#"{"encoder_priority": []}"#, "hardware.encoder_priority"), (#"{"encoder_priority": ["x264"]}"#, "hardware.encoder_priority[0]"),
+                             (#"{"encoder_priority": ["vaapi", "vaapi"]}"#, "hardware.encoder_priority[1]"), (#"{"encoder_priority": "vaapi"}"#, "hardware.encoder_priority"),
+                             (#"{"priority": ["vaapi"]}"#, "hardware.priority")] {
+            #expect { try load(bad) } throws: { "\($0)".contains(field) }
+        }
+    }
+
     @Test func aV4L2CameraIsOfflineWhileItsDeviceIsAbsentAndTriedWhenItAppears() async throws {
         let cam = try CameraID("usbcam")
         let present = Mutex(false)

@@ -5,6 +5,7 @@ import CamgateCore
 @testable import Daemon
 import Hardware
 import Media
+import MediaMTX
 import Platform
 import Store
 import Supervisor
@@ -22,7 +23,9 @@ final class AgentHarness: @unchecked Sendable {
     private var runner: Task<Void, any Error>?
 
     init(dataDirectory: String, desired: DesiredState, policy: RestartPolicy, retentionInterval: Duration = .seconds(60),
-         inventory: Inventory? = nil, devicePresent: (@Sendable (String) -> Bool)? = nil) async throws {
+         inventory: Inventory? = nil, devicePresent: (@Sendable (String) -> Bool)? = nil,
+         mediamtx: MediaMTXSync? = nil, healthInterval: Duration = .seconds(30), hardware: HardwareProbe? = nil,
+         encoderPriority: [EncoderBackend] = EncoderBackend.defaultPriority) async throws {
         try FileSystem.createDirectories(dataDirectory)
         layout = DataLayout(root: dataDirectory)
         store = try Store.open(directory: dataDirectory)
@@ -33,6 +36,10 @@ final class AgentHarness: @unchecked Sendable {
         options.indexInterval = .milliseconds(300)
         options.retentionInterval = retentionInterval
         if let devicePresent { options.devicePresent = devicePresent }
+        options.mediamtx = mediamtx
+        options.healthInterval = healthInterval
+        options.hardware = hardware
+        options.encoderPriority = encoderPriority
         var logger = Logger(label: "test-agent")
         logger.logLevel = .warning
         agent = Agent(options: options, store: store, supervisor: supervisor, desired: desired, logger: logger)

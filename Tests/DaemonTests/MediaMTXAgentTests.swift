@@ -60,7 +60,7 @@ import TestSupport
         // The agent runs MediaMTX (here the fake) and puts its paths in through the API.
         #expect(try await waitUntil(timeout: .seconds(20)) { try fakeCall(apiPort, "GET", "/fake/confs")["cam1"] != nil }, "\(agent.log)")
         let confs = try fakeCall(apiPort, "GET", "/fake/confs")
-        #expect(confs["cam1"]?["source"]?.stringValue == "publisher" && confs["cam1"]?["runOnDemand"] == nil)
+        #expect(confs["cam1"]?["source"]?.stringValue == "publisher" && confs["cam1"]?["runOnDemand"]?.stringValue == "")
         #expect(confs["lobby"]?["runOnDemandCloseAfter"]?.stringValue == "5m0s")
         #expect(confs["lobby"]?["runOnDemand"]?.stringValue?.contains("capture lobby") == true)
         #expect(confs["operators_own"] != nil, "the operator's path is still there")
@@ -85,7 +85,7 @@ import TestSupport
         let view = try JSONValue.parse(try cli(["view", "cam1", "--json"]).output)
         #expect(view["unavailable"] == .null, "\(view)")
         guard case .array(let paths)? = view["paths"] else { Issue.record("no paths"); return }
-        #expect(paths.map { $0["name"]?.stringValue ?? "" } == ["cam1", "cam1_720p", "cam1_480p"])
+        #expect(paths.map { $0["name"]?.stringValue ?? "" } == ["cam1"], "a 320x180 camera gets no smaller variant")
         #expect(paths[0]["viewers"]?.int64Value == 3 && paths[0]["ready"] == .bool(true))
         #expect(paths[0]["hls"]?.stringValue?.hasSuffix(":18888/cam1/") == true && paths[0]["webrtc"]?.stringValue?.hasSuffix(":18889/cam1/") == true)
         let status = try cli(["status"]).output
@@ -151,6 +151,9 @@ import TestSupport
         _ = apiPort
         result = try cli(["snapshot", "cam", "-o", dir.file("cam.jpg")])
         #expect(result.status == 0 && result.output.contains("(mediamtx)"), "\(result.output)")
+        // MediaMTX up but its path gives nothing (here: no such stream): straight from the source.
+        result = try cli(["snapshot", "direct", "-o", dir.file("direct.jpg")])
+        #expect(result.status == 0 && result.output.contains("(capture)"), "\(result.output)")
         for file in ["rec.jpg", "direct.jpg", "cam.jpg"] {
             let bytes = try FileSystem.read(dir.file(file), limit: 2)
             #expect(bytes == [0xFF, 0xD8], "\(file) is a JPEG")
@@ -168,7 +171,21 @@ import TestSupport
         var result = try runProgram(Repository.camgate, ["mediamtx-config", "--config", config, "--data-dir", "/var/lib/camgate"])
         #expect(result.status == 0)
         #expect(result.output.contains("  lobby:") && result.output.contains("runOnDemandCloseAfter: \"300s\"") && !result.output.contains("p$ss"))
+        // The agent's own choice of encoders: the RTSP camera is copied, its variants encode with the best proven encoder.
+        #expect(result.output.contains("capture lobby --data-dir /var/lib/camgate --encoder copy"), "\(result.output)")
+        #expect(result.output.contains("--variant 720p --data-dir /var/lib/camgate --encoder software"), "\(result.output)")
         result = try runProgram(Repository.camgate, ["mediamtx-config", "--config", config, "--data-dir", "/data/$HOME"])
         #expect(result.status == 1 && result.output.contains("cannot be rendered safely") && result.output.contains("'$'"), "\(result.output)")
+
+        // The operator's file decides too: a path of the same name, or a file MediaMTX could not read.
+        let mediamtx = dir.file("mediamtx.yml")
+        let own = try String(contentsOfFile: mediamtx, encoding: .utf8)
+        try (own + "\n  lobby:\n    source: publisher\n").write(toFile: mediamtx, atomically: true, encoding: .utf8)
+        result = try runProgram(Repository.camgate, ["mediamtx-config", "--config", config, "--data-dir", "/var/lib/camgate"])
+        #expect(result.status == 1 && result.output.contains("lobby is also defined by hand"), "\(result.output)")
+        try (own + "\n  broken: [\n").write(toFile: mediamtx, atomically: true, encoding: .utf8)
+        result = try runProgram(Repository.camgate, ["mediamtx-config", "--config", config, "--data-dir", "/var/lib/camgate"])
+        #expect(result.status == 1 && result.output.contains("cannot be rendered safely"), "\(result.output)")
+        #expect(try String(contentsOfFile: mediamtx, encoding: .utf8) == own + "\n  broken: [\n", "mediamtx-config never writes")
     }
 }

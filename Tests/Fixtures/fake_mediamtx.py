@@ -73,6 +73,24 @@ def normalized(body):
     return {k: (go_duration(v) if isinstance(v, str) and DURATION.match(v) else v) for k, v in body.items()}
 
 
+def default_paths():
+    """pathDefaults of the reference mediamtx.yml, as MediaMTX answers them:
+    a path added or replaced through the API starts from these, and "get" /
+    "list" return every key (an empty command is "")."""
+    reference = yaml.safe_load(open(os.path.join(HERE, "mediamtx", "mediamtx.yml")))["pathDefaults"]
+    out = {}
+    for key, value in reference.items():
+        if key not in PATHCONF:
+            continue
+        if value is None and PATHCONF[key].get("type") == "string":
+            value = ""
+        out[key] = value
+    return normalized(out)
+
+
+DEFAULTS = default_paths()
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -130,7 +148,7 @@ class Handler(BaseHTTPRequestHandler):
                     problem = validate(body)
                     if problem:
                         return self.error(400, problem)
-                    confs[name] = normalized(body)
+                    confs[name] = dict(DEFAULTS, **normalized(body))
                     return self.reply(200, {})
                 if action in ("patch", "replace") and method in ("PATCH", "POST"):
                     if name not in confs:
@@ -138,7 +156,7 @@ class Handler(BaseHTTPRequestHandler):
                     problem = validate(body)
                     if problem:
                         return self.error(400, problem)
-                    confs[name] = normalized(body) if action == "replace" else dict(confs[name], **normalized(body))
+                    confs[name] = dict(DEFAULTS if action == "replace" else confs[name], **normalized(body))
                     return self.reply(200, {})
                 if action == "delete" and method == "DELETE":
                     if name not in confs:
@@ -200,8 +218,8 @@ def main():
         port = int(str(conf.get("apiAddress", ":9997")).rsplit(":", 1)[1])
         # Like MediaMTX, start with the paths of the file.
         for name, value in (conf.get("paths") or {}).items():
-            if isinstance(value, dict):
-                confs[name] = normalized(value)
+            if isinstance(value, dict) or value is None:
+                confs[name] = dict(DEFAULTS, **normalized(value or {}))
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     print(f"fake mediamtx listening on 127.0.0.1:{server.server_address[1]}", flush=True)
     server.serve_forever()

@@ -13,6 +13,9 @@ import TestSupport
         (VideoEncoder.software, [String](), ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "high", "-pix_fmt", "yuv420p", "-g", "15", "-keyint_min", "15", "-sc_threshold", "0", "-bf", "0", "-crf", "23"]),
         (.vaapi(device: "/dev/dri/renderD128"), ["-init_hw_device", "vaapi=va:/dev/dri/renderD128", "-filter_hw_device", "va"],
          ["-vf", "format=nv12,hwupload", "-c:v", "h264_vaapi", "-profile:v", "main", "-g", "15", "-bf", "0", "-qp", "24"]),
+        // A driver with only the low-power entrypoint (EncSliceLP).
+        (.vaapi(device: "/dev/dri/renderD128", lowPower: true), ["-init_hw_device", "vaapi=va:/dev/dri/renderD128", "-filter_hw_device", "va"],
+         ["-vf", "format=nv12,hwupload", "-c:v", "h264_vaapi", "-profile:v", "main", "-g", "15", "-bf", "0", "-low_power", "1", "-qp", "24"]),
         (.qsv(device: "/dev/dri/renderD128"), ["-init_hw_device", "vaapi=va:/dev/dri/renderD128", "-init_hw_device", "qsv=qs@va", "-filter_hw_device", "qs"],
          ["-vf", "format=nv12,hwupload=extra_hw_frames=64", "-c:v", "h264_qsv", "-preset", "veryfast", "-profile:v", "main", "-g", "15", "-bf", "0", "-global_quality", "25"]),
         (.nvenc, [], ["-c:v", "h264_nvenc", "-preset", "p1", "-tune", "ll", "-profile:v", "main", "-pix_fmt", "yuv420p", "-g", "15", "-bf", "0", "-rc", "vbr", "-cq", "23"]),
@@ -24,9 +27,13 @@ import TestSupport
         #expect(EncoderArguments.video(encoder, settings: Self.settings, sourceFPS: 15) == videoArgs)
     }
 
-    @Test(arguments: [VideoEncoder.software, .copy, .nvenc, .v4l2m2m, .vaapi(device: "/dev/dri/renderD129"), .qsv(device: "/dev/dri/renderD128")])
+    @Test(arguments: [VideoEncoder.software, .copy, .nvenc, .v4l2m2m, .vaapi(device: "/dev/dri/renderD129"), .vaapi(device: "/dev/dri/renderD128", lowPower: true),
+                      .qsv(device: "/dev/dri/renderD128")])
     func encoderArgumentsRoundTrip(_ encoder: VideoEncoder) {
         #expect(VideoEncoder(argument: encoder.argument) == encoder)
+        // The per-boot cache keeps the exact encoder (low power included).
+        let candidate = EncoderCandidate(backend: .software, device: "-", usable: true, reason: "trial encode ok", encoder: encoder)
+        #expect(EncoderCandidate(json: candidate.json)?.encoder == encoder)
     }
 
     @Test(arguments: ["", "vaapi", "vaapi:relative", "qsv:/etc/passwd", "vaapi:/dev/../etc/x", "x264", "software:x"])

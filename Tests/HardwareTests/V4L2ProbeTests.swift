@@ -81,6 +81,25 @@ import TestSupport
         #expect(text.contains(reason))
     }
 
+    @Test func aDriverWithoutSizeOrRateEnumerationStillOffersItsFormats() {
+        let d = FakeV4L2Device.c920(path: "/dev/video0")
+        d.failures["VIDIOC_ENUM_FRAMESIZES"] = ENOTTY
+        let node = V4L2Probe.probe(d)
+        #expect(node.status == .ok && node.formats.map(\.format.fourcc) == ["YUYV", "MJPG", "H264"])
+        #expect(node.formats.allSatisfy { $0.sizes.isEmpty })
+        #expect(node.notes.contains("H264: the driver does not implement VIDIOC_ENUM_FRAMESIZES"), "\(node.notes)")
+        // The limit is asked for; the driver answers with its nearest size.
+        #expect(CaptureChoice.choose(node, wanted: VideoSettings(size: Resolution(width: 1280, height: 720)))
+            == CaptureMode(inputFormat: "h264", size: Resolution(width: 1280, height: 720), fps: nil, native: true))
+
+        let noRates = FakeV4L2Device.c920(path: "/dev/video0")
+        noRates.failures["VIDIOC_ENUM_FRAMEINTERVALS"] = ENOTTY
+        let sized = V4L2Probe.probe(noRates)
+        #expect(sized.status == .ok && sized.formats[2].sizes.map(\.size.description) == ["1280x720", "1920x1080"])
+        #expect(sized.formats[2].sizes.allSatisfy { $0.rates.isEmpty })
+        #expect(CaptureChoice.choose(sized, wanted: VideoSettings())?.fps == nil)
+    }
+
     @Test func theSyscallWrapperRetriesEINTRAndNamesTheCall() throws {
         var attempts = 0
         let result = try syscall("ioctl", "/dev/video0") { () -> Int32 in
@@ -188,6 +207,12 @@ import TestSupport
     @Test func theSmallestSizeWhenNothingFits() {
         let mode = CaptureChoice.choose(c920, wanted: VideoSettings(size: Resolution(width: 320, height: 240)))
         #expect(mode?.size == Resolution(width: 1280, height: 720))
+    }
+
+    @Test func theSizeLimitComesBeforeTheFormat() {
+        // The C920's H.264 starts at 1280x720: asked for at most 640x480, MJPEG 640x480 it is.
+        let mode = CaptureChoice.choose(c920, wanted: VideoSettings(size: Resolution(width: 640, height: 480)))
+        #expect(mode == CaptureMode(inputFormat: "mjpeg", size: Resolution(width: 640, height: 480), fps: 30, native: false))
     }
 
     @Test func noUsableFormatGivesNothing() {

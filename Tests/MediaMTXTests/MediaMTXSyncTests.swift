@@ -59,7 +59,55 @@ import TestSupport
         // One path changes, one goes: exactly a replace and a delete.
         await sync.apply(try paths(closeAfter: "120s", cameras: ["live"]))
         let after = try fake.calls().dropFirst(before).filter { $0.0 != "GET" }.map { "\($0.0) \($0.1)" }
-        #expect(after == ["POST /v3/config/paths/replace/live", "DELETE /v3/config/paths/delete/snap"], "\(after)")
+        #expect(after == ["PATCH /v3/config/paths/patch/live", "DELETE /v3/config/paths/delete/snap"], "\(after)")
+        #expect(try fake.call("GET", "/fake/confs")["live"]?["runOnDemandCloseAfter"]?.stringValue == "2m0s")
+    }
+
+    @Test func aPathThatChangesLifecycleIsReplacedSoNoOldCommandSurvives() async throws {
+        let fake = try await FakeMediaMTX(directory: dir.path)
+        let (sync, _) = try sync(fake)
+        await sync.apply(try paths(cameras: ["live"]))
+        #expect(try fake.call("GET", "/fake/confs")["live"]?["runOnDemand"]?.stringValue?.contains("capture live") == true)
+        let before = try fake.calls().count
+        // "live" now records: its publisher pushes, MediaMTX must not run the on-demand capture any more.
+        var desired = DesiredState()
+        desired.cameras[try CameraID("live")] = CameraSpec(source: .test(try TestPattern()), record: true, view: true)
+        let recording = try PathRenderer(camgate: "/usr/bin/camgate", dataDirectory: "/var/lib/camgate")
+            .render(desired, sizes: [try CameraID("live"): Resolution(width: 640, height: 360)])
+        await sync.apply(recording)
+        let after = try fake.calls().dropFirst(before).filter { $0.0 != "GET" }.map { "\($0.0) \($0.1)" }
+        #expect(after == ["POST /v3/config/paths/replace/live"], "\(after)")
+        let live = try fake.call("GET", "/fake/confs")["live"]
+        #expect(live?["runOnDemand"]?.stringValue == "" && live?["source"]?.stringValue == "publisher", "\(String(describing: live))")
+    }
+
+    @Test func updateDecisionTable() throws {
+        let path = try paths(cameras: ["live"])[0]
+        let present = JSONValue.object(Dictionary(uniqueKeysWithValues: path.settings.map { ($0.key, MediaMTXPath.json($0.value)) }))
+        #expect(MediaMTXSync.update(path, present) == .none)
+        var slower = present
+        if case .object(var o) = slower { o["runOnDemandCloseAfter"] = .string("5m0s"); slower = .object(o) }
+        #expect(MediaMTXSync.update(path, slower) == .none, "5m0s is 300s")
+        if case .object(var o) = slower { o["runOnDemandStartTimeout"] = .string("1s"); slower = .object(o) }
+        #expect(MediaMTXSync.update(path, slower) == .patch(.object(["runOnDemandStartTimeout": .string("10s")])))
+        if case .object(var o) = slower { o["runOnInit"] = .string("/bin/true"); slower = .object(o) }
+        #expect(MediaMTXSync.update(path, slower) == .replace, "a command the agent does not set must go")
+    }
+
+    @Test func theFileKeepsItsPermissionsAndAnUnpairedMarkerStopsTheWrite() async throws {
+        let fake = try await FakeMediaMTX(directory: dir.path)
+        let (sync, config) = try sync(fake)
+        // The operator made the file readable to MediaMTX's own user.
+        #expect(chmod(config, 0o644) == 0)
+        #expect(await sync.apply(try paths()).synced)
+        var st = stat()
+        #expect(stat(config, &st) == 0 && st.st_mode & 0o777 == 0o644, "mode \(String(st.st_mode & 0o777, radix: 8))")
+        // A hand edit deletes the END marker: nothing is written, the reason is reported.
+        let edited = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: MediaMTXConfigFile.endMarker + "\n", with: "")
+        try edited.write(toFile: config, atomically: true, encoding: .utf8)
+        let status = await sync.apply(try paths(cameras: ["live"]))
+        #expect(!status.synced && status.reason?.contains("do not pair up") == true, "\(status)")
+        #expect(try String(contentsOfFile: config, encoding: .utf8) == edited)
     }
 
     @Test func aRejectedPathIsNotWrittenToTheFile() async throws {

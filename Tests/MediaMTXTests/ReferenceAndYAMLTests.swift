@@ -92,6 +92,25 @@ enum Reference {
             #expect(try YAMLParser.parse("k: \(YAMLWriter.quote(s))")["k"] == .string(s), "\(s)")
         }
     }
+
+    /// Line breaks YAML knows beyond LF (NEL, LS, PS), C1 controls, a BOM,
+    /// a combining mark right after the opening quote: all escaped, so the
+    /// written line is ASCII and reads back the same here and in PyYAML.
+    @Test func unicodeLineBreaksAndNonPrintablesAreEscaped() throws {
+        let hostile = ["a\u{85}b", "a\u{2028}b", "a\u{2029}b", "\u{FEFF}bom", "\u{301}combining", "c1\u{9F}", "nul\u{0}", "del\u{7F}", "📷\u{10FFFF}", "\r\n"]
+        let dir = TemporaryDirectory("yaml-escapes")
+        var lines: [String] = []
+        for (i, s) in hostile.enumerated() {
+            let quoted = YAMLWriter.quote(s)
+            #expect(quoted.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F }, "\(quoted)")
+            #expect(try YAMLParser.parse("k: \(quoted)")["k"] == .string(s), "\(quoted)")
+            lines.append("k\(i): \(quoted)")
+        }
+        try lines.joined(separator: "\n").write(toFile: dir.file("x.yml"), atomically: true, encoding: .utf8)
+        let script = "import json,sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(json.dumps([d['k%d' % i] for i in range(len(d))], ensure_ascii=True))"
+        let result = try runProgram("/usr/bin/python3", ["-c", script, dir.file("x.yml")])
+        #expect(try JSONValue.parse(result.output) == .array(hostile.map { .string($0) }), "\(result.output)")
+    }
 }
 
 @Suite struct ShellQuoteTests {
@@ -125,12 +144,25 @@ enum Reference {
         #expect(throws: error) { try ShellQuote.split(input) }
     }
 
+    /// go-shellquote splits runes: CR LF is two of them (only LF separates),
+    /// and a quote stays a quote with a combining mark after it.
+    @Test(arguments: [
+        ("a\r\nb", ["a\r", "b"]),
+        ("'\u{301}x' y", ["\u{301}x", "y"]),
+        ("\"\u{301}\" z", ["\u{301}", "z"]),
+        ("\\\u{301}q", ["\u{301}q"]),
+    ])
+    func splitsUnicodeScalarsNotGraphemes(_ input: String, _ words: [String]) throws {
+        #expect(try ShellQuote.split(input) == words)
+    }
+
     @Test func quotingSurvivesSplittingForHostileWords() throws {
         let hostile = ["", " ", "a b", "it's", "\"double\"", "back\\slash", "semi;colon", "pipe|x", "new\nline", "tab\t", "$HOME", "${X}", "`cmd`",
-                       "*glob?", "~user", "-rf", "--opt=val", "é📷", "'", "''", "\\", "\\'", "a'b\"c\\d"]
+                       "*glob?", "~user", "-rf", "--opt=val", "é📷", "'", "''", "\\", "\\'", "a'b\"c\\d",
+                       "'\u{301}", "\u{301}'", "a\r\nb", "\r\n", "\u{85}", "\u{2028}"]
         #expect(try ShellQuote.split(ShellQuote.join(hostile)) == hostile)
         var rng = SystemRandomNumberGenerator()
-        let alphabet = Array(" \t\n'\"\\$;|&<>*?~`#a0é-=")
+        let alphabet = Array(" \t\n\r'\"\\$;|&<>*?~`#a0é-=\u{301}".unicodeScalars).map(Character.init)
         for _ in 0..<500 {
             let words = (0..<Int.random(in: 1...5, using: &rng)).map { _ in String((0..<Int.random(in: 0...8, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }) }
             #expect(try ShellQuote.split(ShellQuote.join(words)) == words, "\(words)")

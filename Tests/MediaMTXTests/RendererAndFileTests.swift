@@ -18,7 +18,8 @@ import TestSupport
     @Test func eachLifecycleGetsItsSettings() throws {
         let paths = try Self.renderer.render(try Self.desired(), sizes: [try CameraID("live"): Resolution(width: 1280, height: 720)])
         let byName = Dictionary(uniqueKeysWithValues: paths.map { ($0.name, $0) })
-        #expect(Set(byName.keys) == ["rec", "rec_720p", "rec_480p", "live", "live_480p", "snap"], "variants only below the camera's size")
+        #expect(Set(byName.keys) == ["rec", "rec_1080p", "rec_720p", "rec_480p", "live", "live_480p", "snap"],
+                "variants only below the camera's size; all of them when the size is unknown (an RTSP camera)")
 
         let rec = try #require(byName["rec"])
         #expect(rec.lifecycle == .recording && rec.settings.map(\.key) == ["source"] && rec["source"] == .string("publisher"))
@@ -36,6 +37,13 @@ import TestSupport
 
         let variant = try #require(byName["rec_480p"])
         #expect(variant.commands["runOnDemand"]?.contains("480p") == true && variant.commands["runOnDemand"]?[1] == "transcode")
+    }
+
+    @Test func aFourKCameraGetsTheWholeLadder() throws {
+        let desired = DesiredState(cameras: [try CameraID("uhd"): CameraSpec(source: .rtsp(url: "rtsp://10.0.0.9/s"), view: true)])
+        let paths = try Self.renderer.render(desired, sizes: [try CameraID("uhd"): Resolution(width: 3840, height: 2160)])
+        #expect(paths.map(\.name) == ["uhd", "uhd_1080p", "uhd_720p", "uhd_480p"])
+        #expect(Variant.ladder.map { "\($0.name) \($0.bitrateKbps)k" } == ["1080p 5000k", "720p 3000k", "480p 1500k"], "seeds/004")
     }
 
     @Test func noCameraURLOrPasswordReachesMediaMTX() throws {
@@ -135,6 +143,23 @@ import TestSupport
         let broken = "paths:\n  x: \"unterminated\n"
         #expect { try MediaMTXConfigFile.merge(existing: broken, paths: try Self.paths(), apiAddress: "127.0.0.1:9997") } throws: { "\($0)".contains("cannot be read") }
         #expect { try MediaMTXConfigFile.merge(existing: "bogusKey: 1\npaths:\n", paths: [], apiAddress: "127.0.0.1:9997") } throws: { "\($0)".contains("unknown top-level setting bogusKey") }
+    }
+
+    @Test func markersThatDoNotPairUpStopTheMergeInsteadOfGuessing() throws {
+        let once = try MediaMTXConfigFile.merge(existing: "logLevel: info\npaths:\n  mine:\n    source: publisher\n", paths: try Self.paths(), apiAddress: "127.0.0.1:9997")
+        let noEnd = once.replacingOccurrences(of: MediaMTXConfigFile.endMarker + "\n", with: "")
+        let twoBegins = once.replacingOccurrences(of: MediaMTXConfigFile.endMarker, with: MediaMTXConfigFile.beginMarker)
+        let swapped = once.replacingOccurrences(of: MediaMTXConfigFile.beginMarker, with: "@@")
+            .replacingOccurrences(of: MediaMTXConfigFile.endMarker, with: MediaMTXConfigFile.beginMarker)
+            .replacingOccurrences(of: "@@", with: MediaMTXConfigFile.endMarker)
+        for edited in [noEnd, twoBegins, swapped] {
+            #expect(edited != once)
+            #expect { try MediaMTXConfigFile.merge(existing: edited, paths: try Self.paths(), apiAddress: "127.0.0.1:9997") } throws: {
+                "\($0)".contains("do not pair up") && "\($0)".contains("the file was not changed")
+            }
+        }
+        // One pair, in order: merged again to the same text.
+        #expect(try MediaMTXConfigFile.merge(existing: once, paths: try Self.paths(), apiAddress: "127.0.0.1:9997") == once)
     }
 
     @Test func anIndependentYAMLParserReadsTheSameConfiguration() throws {

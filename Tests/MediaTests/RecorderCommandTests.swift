@@ -25,6 +25,15 @@ import CamgateCore
         ])
     }
 
+    @Test func aVariantKeepsTheSourceAspectRatio() {
+        let args = PublishCommand.transcode(from: "rtsp://127.0.0.1:8554/cam", height: 720, bitrateKbps: 3000, encoder: .software,
+                                            destination: "rtsp://127.0.0.1:8554/cam_720p")
+        #expect(args.contains("scale=-2:720") && args.contains("3000k"), "\(args)")
+        let vaapi = PublishCommand.transcode(from: "rtsp://127.0.0.1:8554/cam", height: 480, bitrateKbps: 1500, encoder: .vaapi(device: "/dev/dri/renderD128"),
+                                             destination: "rtsp://127.0.0.1:8554/cam_480p")
+        #expect(vaapi.contains("format=nv12,hwupload,scale_vaapi=w=-2:h=480"), "\(vaapi)")
+    }
+
     @Test func rtspCameraIsCopiedOverTCPAndDecodesOnlyKeyframesForTheSnapshot() {
         let url = "rtsp://admin:pa$$ w;rd@192.0.2.10:554/stream1"
         let spec = CameraSpec(source: .rtsp(url: url), record: true)

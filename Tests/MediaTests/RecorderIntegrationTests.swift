@@ -10,6 +10,18 @@ import TestSupport
 @Suite(.serialized) struct RecorderIntegrationTests {
     let dir = TemporaryDirectory("recorder")
 
+    /// A 4:3 camera's 480p variant is 640x480, not a stretched 854x480: the
+    /// variant's video options, run by real ffmpeg.
+    @Test func aVariantScaleKeepsFourByThree() async throws {
+        let tools = try FFmpegTools.locate().get()
+        let out = dir.file("variant.ts")
+        let args = ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=800x600:rate=10", "-frames:v", "5"]
+            + EncoderArguments.video(.software, settings: VideoSettings(bitrateKbps: 1500), sourceFPS: 10, scaleToHeight: 480) + ["-y", out]
+        #expect(try runProgram(tools.ffmpeg, args).status == 0)
+        let size = try runProgram(tools.ffprobe, ["-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", out]).output
+        #expect(size.split(whereSeparator: \.isNewline).first == "640,480", "\(size)")
+    }
+
     @Test func rotatesWithoutGapsAndTheIndexerFollows() async throws {
         let tools = try FFmpegTools.locate().get()
         let layout = DataLayout(root: dir.path)
