@@ -66,7 +66,7 @@ let package = Package(
 
         // Helpers for tests only (temporary directories, the camgate binary,
         // ffprobe, the RTSP test server). Never linked into the agent.
-        .target(name: "TestSupport", dependencies: ["CamgateCore", "Platform", "CloudLink"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CamgateCore", "Platform", "CloudLink", .product(name: "NIOCore", package: "swift-nio")], path: "Tests/TestSupport"),
         // The cloud of docs/protocol.md on loopback, with fault switches (tests, bench, demo).
         .executableTarget(name: "CloudSimulator", dependencies: [
             "CamgateCore", "CloudLink", "Platform",

@@ -2,8 +2,10 @@
 /// pure; the caller supplies the random number (0 ≤ r < 1).
 public struct Backoff: Hashable, Sendable {
     public enum Jitter: Hashable, Sendable {
-        /// Uniform in [0, cap]: spreads many clients reconnecting at once
-        /// (AWS "full jitter"). Clamped below by `initial`.
+        /// Uniform in [initial, 2·cap] (capped at `maximum`): spreads many
+        /// clients reconnecting at once (AWS "full jitter", with a floor),
+        /// from the first attempt on: attempt 0 is in [1 s, 2 s], attempt 1
+        /// in [1 s, 4 s], … up to [1 s, 60 s].
         case full
         /// Uniform in [cap·(1−f), cap·(1+f)], clamped to [initial, maximum].
         case proportional(Double)
@@ -32,7 +34,8 @@ public struct Backoff: Hashable, Sendable {
         let jittered: Duration
         switch jitter {
         case .full:
-            jittered = cap * r
+            let upper = min(self.cap(attempt: attempt == Int.max ? attempt : attempt + 1), maximum)
+            jittered = initial + (upper - initial) * r
         case .proportional(let f):
             jittered = cap * (1 - f + 2 * f * r)
         }

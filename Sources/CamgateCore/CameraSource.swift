@@ -7,6 +7,11 @@ public enum CameraSource: Hashable, Sendable {
     /// ffmpeg's synthetic lavfi pattern: a camera for boxes with no camera.
     case test(TestPattern)
 
+    /// The RTSP URL of a network camera (nil for other sources).
+    public var rtspURL: String? {
+        if case .rtsp(let url) = self { url } else { nil }
+    }
+
     public var kind: String {
         switch self {
         case .v4l2: "v4l2"

@@ -67,10 +67,23 @@ public enum CloudProtocol {
         }
     }
 
+    /// The id of a command whose other fields are invalid, when it has a
+    /// usable one: such a command is acknowledged `rejected` with the reason
+    /// (the cloud learns why), and still runs at most once.
+    public static func commandID(in data: String) -> (id: String, type: String)? {
+        guard let json = try? JSONValue.parse(data), let id = json["id"]?.stringValue, isValidCommandID(id) else { return nil }
+        let type = json["type"]?.stringValue.map { String($0.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.prefix(64)) } ?? ""
+        return (id, type.isEmpty ? "(invalid)" : type)
+    }
+
+    static func isValidCommandID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= Command.maximumIDLength && id.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+    }
+
     static func decodeCommand(_ json: JSONValue) throws(ConfigurationError) -> Command {
         let reader = try JSONObjectReader(json, path: "")
         let id = try reader.requiredString("id")
-        guard !id.isEmpty, id.utf8.count <= Command.maximumIDLength, id.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+        guard isValidCommandID(id) else {
             throw ConfigurationError(field: "id", reason: "must be 1–\(Command.maximumIDLength) printable characters")
         }
         let type = try reader.requiredString("type")

@@ -73,8 +73,10 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     /// This endpoint with `suffix` appended to its path (`/v1/...`).
     public func appending(path suffix: String) -> Endpoint {
         var copy = self
-        let base = path.hasSuffix("/") ? String(path.dropLast()) : path
-        copy.path = base + suffix
+        // A query stays at the end: /base?x=1 + /v1/… → /base/v1/…?x=1.
+        let (pathPart, query) = path.firstIndex(of: "?").map { (String(path[..<$0]), String(path[$0...])) } ?? (path, "")
+        let base = pathPart.hasSuffix("/") ? String(pathPart.dropLast()) : pathPart
+        copy.path = base + suffix + query
         return copy
     }
 

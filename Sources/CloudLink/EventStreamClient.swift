@@ -27,6 +27,9 @@ public protocol EventStreamSink: Sendable {
     /// An event was dropped for its size; `id` (when it had one) becomes the
     /// resume point so that it is not sent again.
     func skipped(id: String?, reason: String) async
+    /// The parser committed a last event id without dispatching an event
+    /// (an `id:` with no data): it is the resume point all the same.
+    func committed(id: String) async
 }
 
 /// Follows the device's event stream: connects, parses (bounded, WHATWG
@@ -67,8 +70,10 @@ public final class EventStreamClient: Sendable {
         var random = SystemRandomNumberGenerator()
         while !Task.isCancelled {
             await sink.linkChanged(.connecting)
+            let before = await sink.resumeID()
             let attempt = await connectOnce(target)
-            if attempt.receivedEvents { policy.connected() }
+            let newEvents = await sink.resumeID() != before
+            if ReconnectPolicy.startsOver(newEvents: newEvents, connectedFor: attempt.connectedFor) { policy.connected() }
             if let retry = attempt.retryMilliseconds { policy.serverAsked(retryMilliseconds: retry) }
             let decision = policy.decide(after: attempt.outcome, random: Double.random(in: 0..<1, using: &random))
             switch decision {
@@ -96,12 +101,20 @@ public final class EventStreamClient: Sendable {
         var outcome: StreamOutcome
         var receivedEvents = false
         var retryMilliseconds: Int?
+        /// How long the stream was open (nil: it never was).
+        var connectedFor: Duration?
     }
 
     /// Tracks what one connection delivered, across the `@Sendable` body.
     private final class Progress: Sendable {
         let received = Mutex(false)
         let retry = Mutex<Int?>(nil)
+        let openedAt = Mutex<ContinuousClock.Instant?>(nil)
+
+        func attempt(_ outcome: StreamOutcome) -> Attempt {
+            Attempt(outcome: outcome, receivedEvents: received.withLock { $0 }, retryMilliseconds: retry.withLock { $0 },
+                    connectedFor: openedAt.withLock { $0 }.map { ContinuousClock.now - $0 })
+        }
     }
 
     private func connectOnce(_ target: Endpoint) async -> Attempt {
@@ -128,8 +141,10 @@ public final class EventStreamClient: Sendable {
                 let contentType = start.header("Content-Type") ?? ""
                 let mediaType = contentType.split(separator: ";").first.map { String($0).trimmed().lowercased() } ?? ""
                 guard mediaType == "text/event-stream" else { return .wrongContentType(contentType) }
+                progress.openedAt.withLock { $0 = .now }
                 await sink.linkChanged(.connected)
                 var parser = SSEParser(maximumEventBytes: maximum, lastEventID: resume)
+                var committed = resume
                 while let chunk = try await reader.next() {
                     let events = try parser.feed(chunk)
                     if let retry = parser.retryMilliseconds { progress.retry.withLock { $0 = retry } }
@@ -137,19 +152,25 @@ public final class EventStreamClient: Sendable {
                         progress.received.withLock { $0 = true }
                         try await sink.receive(event)
                     }
+                    committed = events.last?.lastEventID ?? committed
+                    if parser.lastEventID != committed {
+                        // An `id:` ended a block without data: no event, but the id counts.
+                        committed = parser.lastEventID
+                        if !committed.isEmpty { await sink.committed(id: committed) }
+                    }
                 }
                 parser.finish()
                 return .ended(receivedEvents: progress.received.withLock { $0 })
             }
-            return Attempt(outcome: outcome, receivedEvents: progress.received.withLock { $0 }, retryMilliseconds: progress.retry.withLock { $0 })
+            return progress.attempt(outcome)
         } catch let tooLarge as SSEParser.TooLarge {
             logger.error("cloud: dropping the connection: \(tooLarge)")
             await sink.skipped(id: tooLarge.eventID, reason: "\(tooLarge)")
-            return Attempt(outcome: .eventTooLarge, receivedEvents: progress.received.withLock { $0 }, retryMilliseconds: progress.retry.withLock { $0 })
+            return progress.attempt(.eventTooLarge)
         } catch is IdleTimeout {
-            return Attempt(outcome: .idleTimeout, receivedEvents: progress.received.withLock { $0 }, retryMilliseconds: progress.retry.withLock { $0 })
+            return progress.attempt(.idleTimeout)
         } catch {
-            return Attempt(outcome: .networkError(EventStreamClient.describe(error)), receivedEvents: progress.received.withLock { $0 }, retryMilliseconds: progress.retry.withLock { $0 })
+            return progress.attempt(.networkError(EventStreamClient.describe(error)))
         }
     }
 

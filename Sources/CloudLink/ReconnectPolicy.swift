@@ -71,10 +71,6 @@ public struct ReconnectPolicy: Hashable, Sendable {
             return .stop(.noContent)
         case .status(401), .status(403):
             return .stop(.credentialRejected)
-        case .ended(receivedEvents: true):
-            // A healthy stream that ended: start the schedule over.
-            failures = 0
-            return reconnect(random: random)
         default:
             return reconnect(random: random)
         }
@@ -86,7 +82,19 @@ public struct ReconnectPolicy: Hashable, Sendable {
         return .reconnect(after: delay)
     }
 
-    /// The connection is up and events flow: the next failure starts at attempt 0.
+    /// A connection this long was healthy, whatever it carried.
+    public static let stableConnection: Duration = .seconds(30)
+
+    /// Whether a connection that ended earns a fresh schedule: it brought
+    /// events the agent had not seen (the resume point moved), or it stayed
+    /// up `stableConnection`. A server that accepts and drops at once —
+    /// re-sending what the agent already has — does not: its reconnects
+    /// back off like any failure.
+    public static func startsOver(newEvents: Bool, connectedFor: Duration?) -> Bool {
+        newEvents || (connectedFor.map { $0 >= stableConnection } ?? false)
+    }
+
+    /// The next failure starts at attempt 0.
     public mutating func connected() {
         failures = 0
     }

@@ -34,7 +34,11 @@ public final class ReportUplink: Sendable {
     let token: @Sendable () -> String?
     let source: any ReportSource
     let logger: Logger
+    /// Rung for new outbox items: heard only when not backing off.
     let doorbell = Doorbell()
+    /// Rung when the cloud is known to be back (the event stream connected,
+    /// or `camgate cloud reconnect`): ends a backoff or a stop.
+    let wake = Doorbell()
 
     public init(transport: HTTPTransport, reports endpoint: Endpoint, token: @escaping @Sendable () -> String?, source: any ReportSource, logger: Logger) {
         self.transport = transport
@@ -44,8 +48,17 @@ public final class ReportUplink: Sendable {
         self.logger = logger
     }
 
-    /// Something was added to the outbox (or the link came back): flush now.
+    /// Something was added to the outbox: flush now, unless a backoff runs
+    /// (new items must not shorten it: a failing cloud would be hit at the
+    /// rate items are queued).
     public func flushSoon() {
+        doorbell.ring()
+    }
+
+    /// The cloud answers again (the event stream connected) or an operator
+    /// asked: end a backoff, or the stop after a rejected token, now.
+    public func retryNow() {
+        wake.ring()
         doorbell.ring()
     }
 
@@ -70,7 +83,8 @@ public final class ReportUplink: Sendable {
                 failures += 1
                 logger.warning("cloud: reports not delivered: \(uplink); retrying in \(delay)")
                 // A rejected token waits for `camgate cloud reconnect`; anything else backs off.
-                await doorbell.wait(timeout: uplink.credentialRejected ? nil : delay)
+                // Only `retryNow` ends the wait early, not new items.
+                _ = await wake.wait(timeout: uplink.credentialRejected ? nil : delay)
             }
         }
     }

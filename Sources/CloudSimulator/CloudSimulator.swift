@@ -79,6 +79,7 @@ struct Schedule: ParsableCommand {
     @Option(help: "Devices reconnecting after the outage.") var devices = 10_000
     @Option(help: "Outage length in seconds.") var outage: Double = 600
     @Option(help: "Random seed.") var seed: UInt64 = 42
+    @Option(help: "For the all-at-once case: seconds the cloud takes to come back after dropping every connection.") var restart: Double = 10
 
     func run() {
         var rng = SplitMix64(seed: seed)
@@ -114,6 +115,27 @@ struct Schedule: ParsableCommand {
         let within60 = firstAttempts.prefix(61).reduce(0, +)
         print("fleet of \(devices) after a \(Int(outage)) s outage: peak \(peak) connections/s, mean \(devices / 60) /s over the first minute; \(within60) of \(devices) (\(within60 * 100 / max(devices, 1)) %) reconnected within 60 s")
         print("connections per second, first 60 s: " + buckets.prefix(60).map(String.init).joined(separator: " "))
+
+        // The harder case: the cloud restarts, every device loses its link
+        // in the same instant, and the cloud answers again `restart` s later.
+        var burst = [Int](repeating: 0, count: 181)
+        var reached = 0
+        for _ in 0..<devices {
+            var p = ReconnectPolicy()
+            var now = 0.0
+            while true {
+                guard case .reconnect(let delay) = p.decide(after: .networkError("refused"), random: Double.random(in: 0..<1, using: &rng)) else { break }
+                now += delay.seconds
+                if now >= restart {
+                    let second = Int(now)
+                    if second < burst.count { burst[second] += 1; reached += 1 }
+                    break
+                }
+            }
+        }
+        let burstPeak = burst.max() ?? 0
+        print("fleet of \(devices), all dropped at once, cloud back after \(Int(restart)) s: peak \(burstPeak) connections/s; \(reached) of \(devices) back within \(burst.count - 1) s")
+        print("connections per second after the drop, 0–60 s: " + burst.prefix(61).map(String.init).joined(separator: " "))
     }
 }
 

@@ -99,6 +99,7 @@ public struct AgentService: Service {
                 // Recording already runs: the cloud is connected after, never before.
                 let uplink = cloud.uplink, client = cloud.client, bridge = cloud.bridge
                 await bridge.onReportsQueued { uplink.flushSoon() }
+                await bridge.onLinkUp { uplink.retryNow() }
                 await agent.onReportsQueued { uplink.flushSoon() }
                 await agent.onInventory { inventory in await bridge.reportDiscovered(inventory) }
                 if let inventory = await agent.inventory { await bridge.reportDiscovered(inventory) }
@@ -112,7 +113,7 @@ public struct AgentService: Service {
                     for await _ in reconnectRequests {
                         logger.info("cloud: reconnect requested")
                         client.reconnectNow()
-                        uplink.flushSoon()
+                        uplink.retryNow()
                     }
                 }
             } else {

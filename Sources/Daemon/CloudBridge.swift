@@ -18,6 +18,7 @@ public actor CloudBridge: EventStreamSink, ReportSource {
     let logger: Logger
     let transport: HTTPTransport
     private var flush: @Sendable () -> Void = {}
+    private var linkUp: @Sendable () -> Void = {}
     private var lastState: JSONValue?
 
     public init(store: Store, agent: Agent, layout: DataLayout, transport: HTTPTransport, logger: Logger) {
@@ -33,6 +34,11 @@ public actor CloudBridge: EventStreamSink, ReportSource {
         flush = callback
     }
 
+    /// Called when the event stream connects: the cloud answers again.
+    public func onLinkUp(_ callback: @escaping @Sendable () -> Void) {
+        linkUp = callback
+    }
+
     // MARK: - EventStreamSink
 
     public func resumeID() async -> String? {
@@ -44,13 +50,39 @@ public actor CloudBridge: EventStreamSink, ReportSource {
         // transaction as its event.
         let decoded = Result { () throws(ConfigurationError) -> CloudMessage? in try CloudProtocol.decode(type: event.type, data: event.data) }
         var command: NewCommand?
-        if case .success(.command(let c)?) = decoded {
+        var invalidCommand: (id: String, error: ConfigurationError)?
+        switch decoded {
+        case .success(.command(let c)?):
             command = NewCommand(id: c.id, type: c.type, camera: c.camera, args: c.args.serialized(), expiresAtMs: c.expiresAtMs)
+        case .failure(let error) where event.type == "command":
+            // Invalid, but with an id: recorded like any command, so that it
+            // is acknowledged `rejected` once and only once.
+            if let (id, type) = CloudProtocol.commandID(in: event.data) {
+                command = NewCommand(id: id, type: type, camera: nil, args: "{}", expiresAtMs: nil)
+                invalidCommand = (id, error)
+            }
+        default:
+            break
         }
         let stored = try await store.storeEvent(id: event.lastEventID, type: event.type, data: event.data, command: command)
         FaultPoints.hit("event-stored", event.type)
-        let outcome = await handle(decoded, type: event.type, newCommand: stored.commandIsNew)
+        let outcome: String
+        if let invalidCommand {
+            if stored.commandIsNew {
+                logger.warning("cloud: rejected command \(invalidCommand.id): \(invalidCommand.error)")
+                await finish(invalidCommand.id, .rejected, "invalid command: \(invalidCommand.error)", nil)
+                outcome = "rejected: \(invalidCommand.error) (acknowledged)"
+            } else {
+                outcome = "ignored: duplicate command \(invalidCommand.id) (not run again)"
+            }
+        } else {
+            outcome = await handle(decoded, type: event.type, newCommand: stored.commandIsNew)
+        }
         try? await store.setEventOutcome(seq: stored.seq, outcome)
+    }
+
+    public func committed(id: String) async {
+        try? await store.commitResumeID(id)
     }
 
     /// After a restart: events stored but never acted on are handled now
@@ -81,6 +113,7 @@ public actor CloudBridge: EventStreamSink, ReportSource {
         case .connected:
             try? await store.setLink("connected", error: nil, credentialRejected: false)
             logger.info("cloud: connected")
+            linkUp()
             await reportState(force: true)
             await agent.reconcile(reason: "reconnect")
         case .waiting(let error, _):
@@ -160,7 +193,7 @@ public actor CloudBridge: EventStreamSink, ReportSource {
         do {
             try await store.recordURLChange(camera: update.camera, oldRTSP: oldRTSP, newRTSP: newRTSP, oldRTMP: oldRTMP,
                                             newRTMP: camera.restream?.url, origin: "sse", eventTimestampMs: update.timestampMs)
-            try await store.saveDesiredState(state, origin: .cloud)
+            try await store.saveDesiredState(state, origin: .cloud, recordingURLChanges: false)
         } catch {
             return "failed: cannot store the update: \(error)"
         }

@@ -10,6 +10,15 @@ public struct StoredDesiredState: Sendable {
 /// Who set the stored desired state.
 public enum DesiredOrigin: String, Sendable {
     case config, cloud, local, demo
+
+    /// The `url_history.origin` of a change that came with this desired state.
+    var urlHistoryOrigin: String {
+        switch self {
+        case .cloud: "sse"
+        case .config: "config"
+        case .local, .demo: "local"
+        }
+    }
 }
 
 /// A camera's observed lifecycle state, as shown by `camgate status`.

@@ -95,7 +95,27 @@ extension Store {
         }
     }
 
+    /// Moves the resume point to an id committed without an event (an
+    /// `id:` line with no data), under the same rules as `storeEvent`.
+    public func commitResumeID(_ id: String) throws {
+        let current = try connection.query("SELECT resume_id FROM cloud_state WHERE id = 1").first?.text(0)
+        if Store.isAfter(id, current) {
+            try connection.query("UPDATE cloud_state SET resume_id = ? WHERE id = 1", [.text(id)])
+        }
+    }
+
+    /// Ids longer than this, or with anything but visible ASCII, never
+    /// become the resume point: it goes back to the server as the
+    /// `Last-Event-ID` header, and a value no HTTP header can carry would
+    /// stop every later connection (the protocol's ids are decimals).
+    public static let maximumResumeIDLength = 128
+
+    static func isResumable(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= maximumResumeIDLength && id.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    }
+
     static func isAfter(_ candidate: String, _ current: String?) -> Bool {
+        guard isResumable(candidate) else { return false }
         guard let current, !current.isEmpty else { return true }
         if let a = UInt64(candidate), let b = UInt64(current) { return a > b }
         return candidate != current
@@ -132,9 +152,10 @@ extension Store {
 
     public func setLink(_ link: String, error: String?, credentialRejected: Bool, nowMs: Int64 = WallClock.nowMilliseconds()) throws {
         try connection.query("""
-            UPDATE cloud_state SET since = CASE WHEN link = ?1 THEN since ELSE ?2 END, link = ?1, last_error = coalesce(?3, last_error),
-                credential_rejected = ?4
-            WHERE id = 1 AND (link IS NOT ?1 OR last_error IS NOT coalesce(?3, last_error) OR credential_rejected IS NOT ?4)
+            UPDATE cloud_state SET since = CASE WHEN link = ?1 THEN since ELSE ?2 END, link = ?1,
+                last_error = CASE WHEN ?1 = 'connected' THEN NULL ELSE coalesce(?3, last_error) END, credential_rejected = ?4
+            WHERE id = 1 AND (link IS NOT ?1 OR credential_rejected IS NOT ?4
+                OR last_error IS NOT (CASE WHEN ?1 = 'connected' THEN NULL ELSE coalesce(?3, last_error) END))
             """, [.text(link), .integer(nowMs), .optional(error), .bool(credentialRejected)])
     }
 

@@ -13,8 +13,28 @@ extension Store {
     /// Stores a desired state and brings the cameras table in line with it,
     /// in one transaction. Cameras that left the desired state are marked
     /// `removed` (their recordings stay indexed).
-    public func saveDesiredState(_ state: DesiredState, origin: DesiredOrigin, nowMs: Int64 = WallClock.nowMilliseconds()) throws {
+    ///
+    /// A camera whose RTSP source or RTMP restream changed gets a
+    /// `url_history` row with the origin (a `url_update` records its own,
+    /// with its event timestamp: `recordingURLChanges: false`).
+    public func saveDesiredState(_ state: DesiredState, origin: DesiredOrigin, recordingURLChanges: Bool = true,
+                                 nowMs: Int64 = WallClock.nowMilliseconds()) throws {
         try connection.transaction { () throws(SQLiteError) in
+            if recordingURLChanges, let text = try connection.query("SELECT document FROM desired_state WHERE id = 1").first?.text(0),
+               let json = try? JSONValue.parse(text), let previous = try? DesiredState(json: json, strict: false) {
+                for (id, spec) in state.sortedCameras {
+                    guard let old = previous.cameras[id] else { continue }
+                    let (oldRTSP, newRTSP) = (old.source.rtspURL, spec.source.rtspURL)
+                    let (oldRTMP, newRTMP) = (old.restream?.url, spec.restream?.url)
+                    guard oldRTSP != newRTSP || oldRTMP != newRTMP else { continue }
+                    try connection.query("""
+                        INSERT INTO url_history (camera, old_rtsp_url, new_rtsp_url, old_rtmp_url, new_rtmp_url, origin, event_timestamp, changed_at)
+                        VALUES (?, ?, ?, ?, ?, ?, NULL, ?)
+                        """, [.text(id.rawValue), .optional(oldRTSP.map(Redactor.redactURL)), .optional(newRTSP.map(Redactor.redactURL)),
+                              .optional(oldRTMP.map(Redactor.redactURL)), .optional(newRTMP.map(Redactor.redactURL)),
+                              .text(origin.urlHistoryOrigin), .integer(nowMs)])
+                }
+            }
             try connection.query("""
                 INSERT INTO desired_state (id, revision, document, origin, stored_at) VALUES (1, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, document = excluded.document,

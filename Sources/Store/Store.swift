@@ -137,6 +137,11 @@ extension Store {
         try connection.query(sql).first?.values.first
     }
 
+    /// Every row of `sql` (tests and diagnostics).
+    func rows(_ sql: String) throws(SQLiteError) -> [[SQLiteValue]] {
+        try connection.query(sql).map(\.values)
+    }
+
     /// Runs statements that return no rows (tests and diagnostics).
     func execute(_ sql: String) throws(SQLiteError) {
         try connection.execute(sql)

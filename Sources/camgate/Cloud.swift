@@ -62,10 +62,14 @@ struct CloudEvents: AsyncParsableCommand {
     @OptionGroup var data: DataDirectoryOptions
     @Flag(name: .long, help: "Print a JSON array of {id, type, data, received_at, outcome}.") var json = false
     @Option(name: .long, help: "At most this many, the most recent.") var limit: Int = 10_000
+    @Flag(name: .long, help: "Also list the records of events dropped unread (over the size limit; type \"(dropped)\").")
+    var includeDropped = false
 
     func run() async throws {
         let store = try openStore(data)
-        let events = try await store.storedEvents(limit: limit)
+        // A dropped event was never dispatched: its record (id and reason)
+        // is not an event "as dispatched", so it is listed only on request.
+        let events = try await store.storedEvents(limit: limit).filter { includeDropped || $0.type != "(dropped)" }
         if json {
             print(JSONValue.array(events.map { e in
                 .object(["id": .string(e.id), "type": .string(e.type), "data": .string(e.data),

@@ -22,8 +22,9 @@ import Testing
     @Test func fullJitterSpreadsBetweenInitialAndCap() {
         let backoff = Backoff(jitter: .full)
         #expect(backoff.delay(attempt: 10, random: 0) == .seconds(1))
-        #expect(backoff.delay(attempt: 10, random: 0.5) == .seconds(30))
-        #expect(backoff.delay(attempt: 3, random: 0.999) < .seconds(8))
+        #expect(backoff.delay(attempt: 10, random: 0.5) == .milliseconds(30_500))
+        #expect(backoff.delay(attempt: 0, random: 0.5) == .milliseconds(1500), "attempt 0 spreads over [1 s, 2 s]")
+        #expect(backoff.delay(attempt: 3, random: 0.999) < .seconds(16) && backoff.delay(attempt: 3, random: 0.999) > .seconds(15))
     }
 
     @Test func hugeAttemptNumbersDoNotOverflow() {

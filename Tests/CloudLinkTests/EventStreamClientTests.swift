@@ -22,6 +22,11 @@ actor RecordingSink: EventStreamSink {
         skips.append((id, reason))
         if let id { resume = id }
     }
+    var committedIDs: [String] = []
+    func committed(id: String) async {
+        committedIDs.append(id)
+        if let n = UInt64(id), n > UInt64(resume ?? "0") ?? 0 { resume = id }
+    }
     func types() -> [String] { events.map(\.type) }
     func lastState() -> LinkState? { states.last }
     func sawWaiting(containing text: String) -> Bool {
@@ -77,6 +82,23 @@ actor RecordingSink: EventStreamSink {
         try await sim.control("POST", "event", #"{"type": "whole", "data": "complete"}"#)
         #expect(await waitUntil(timeout: .seconds(10)) { await sink.events.count == 1 })
         #expect(await sink.types() == ["whole"], "the half event never dispatched")
+        task.cancel()
+        await sim.stop()
+    }
+
+    /// WHATWG: an `id:` in a block without data sets the last event id
+    /// though nothing is dispatched; it is where the next connection resumes.
+    @Test func anIDWithoutDataIsWhereTheNextConnectionResumes() async throws {
+        let sim = try await CloudSimulatorProcess(directory: dir.path)
+        let sink = RecordingSink()
+        let client = try client(sim, sink: sink)
+        let task = Task { await client.run() }
+        #expect(await waitUntil(timeout: .seconds(10)) { await sink.states.contains(.connected) })
+        try await sim.control("POST", "raw", #"{"text": "id: 60\n\n"}"#)
+        #expect(await waitUntil(timeout: .seconds(10)) { await sink.committedIDs == ["60"] })
+        #expect(await sink.events.isEmpty, "nothing dispatched")
+        try await sim.control("POST", "drop")
+        #expect(try await waitUntil(timeout: .seconds(10)) { try await sim.stats()["last_request_headers"]?["last-event-id"]?.stringValue == "60" })
         task.cancel()
         await sim.stop()
     }

@@ -23,6 +23,17 @@ import CamgateCore
         }
     }
 
+    /// Jitter from the first attempt: a fleet cut off in the same instant
+    /// does not come back in the same instant.
+    @Test func theFirstReconnectIsJitteredToo() {
+        let first = [0.0, 0.5, 0.999].map { r -> Duration in
+            var policy = ReconnectPolicy()
+            guard case .reconnect(let d) = policy.decide(after: .networkError("x"), random: r) else { return .zero }
+            return d
+        }
+        #expect(first[0] == .seconds(1) && first[1] == .milliseconds(1500) && first[2] > .milliseconds(1990) && first[2] <= .seconds(2))
+    }
+
     @Test func everyFailureKindReconnects() {
         let outcomes: [StreamOutcome] = [.networkError("refused"), .status(500), .status(502), .wrongContentType("text/html"),
                                          .idleTimeout, .eventTooLarge, .ended(receivedEvents: false)]
@@ -32,12 +43,17 @@ import CamgateCore
         }
     }
 
-    @Test func aStreamThatDeliveredStartsTheScheduleOver() {
+    @Test func onlyNewEventsOrAStableConnectionStartTheScheduleOver() {
         var policy = ReconnectPolicy()
         for _ in 0..<6 { _ = policy.decide(after: .networkError("x"), random: 0.99) }
         #expect(policy.failures == 6)
+        // A server that accepts, re-sends what the agent has, and drops: still backing off.
         _ = policy.decide(after: .ended(receivedEvents: true), random: 0.99)
-        #expect(policy.failures == 1)
+        #expect(policy.failures == 7)
+        #expect(!ReconnectPolicy.startsOver(newEvents: false, connectedFor: .seconds(2)))
+        #expect(!ReconnectPolicy.startsOver(newEvents: false, connectedFor: nil))
+        #expect(ReconnectPolicy.startsOver(newEvents: true, connectedFor: .milliseconds(10)))
+        #expect(ReconnectPolicy.startsOver(newEvents: false, connectedFor: .seconds(30)))
         policy.connected()
         #expect(policy.failures == 0)
     }
@@ -66,6 +82,8 @@ import CamgateCore
         let e = try Endpoint(parsing: "https://cloud.example.com/base")
         #expect(e.secure && e.host == "cloud.example.com" && e.port == 443 && e.path == "/base")
         #expect(e.appending(path: "/v1/devices/d/events").path == "/base/v1/devices/d/events")
+        let query = try Endpoint(parsing: "https://cloud.example.com/base?tenant=7")
+        #expect(query.appending(path: "/v1/devices/d/events").path == "/base/v1/devices/d/events?tenant=7")
         let local = try Endpoint(parsing: "http://127.0.0.1:8787")
         #expect(!local.secure && local.port == 8787 && local.path == "/")
         #expect(try Endpoint(parsing: "http://[::1]:9/x").host == "::1")

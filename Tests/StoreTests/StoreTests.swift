@@ -23,6 +23,46 @@ import TestSupport
         #expect(again.appliedMigrations.isEmpty)
     }
 
+    /// The resume point goes back to the server as `Last-Event-ID`: an id
+    /// no header can carry must never become it (it would stop every later
+    /// connection); it only moves forward, and an id without data counts.
+    @Test func theResumePointOnlyTakesIdsAHeaderCanCarryAndOnlyMovesForward() async throws {
+        let store = try Store.open(directory: dir.path)
+        try await store.configureCloud(endpoint: "https://cloud.example", deviceID: "d1")
+        _ = try await store.storeEvent(id: "7", type: "x", data: "")
+        #expect(try await store.resumeID() == "7")
+        for bad in ["99\u{1}z", "9 9", "100\r\nX-Evil: 1", String(repeating: "9", count: 200), "ünï"] {
+            _ = try await store.storeEvent(id: bad, type: "x", data: "")
+            try await store.commitResumeID(bad)
+            #expect(try await store.resumeID() == "7", "\(bad)")
+        }
+        _ = try await store.storeEvent(id: "5", type: "x", data: "")
+        #expect(try await store.resumeID() == "7", "never backwards")
+        try await store.commitResumeID("60")
+        #expect(try await store.resumeID() == "60")
+        #expect(try await store.storedEvents().count == 7, "every event is stored, whatever its id")
+    }
+
+    @Test func aDesiredStateThatMovesACameraIsAURLChange() async throws {
+        let store = try Store.open(directory: dir.path)
+        let gate = try CameraID("gate")
+        func state(_ url: String, restream: String? = nil) throws -> DesiredState {
+            DesiredState(cameras: [gate: CameraSpec(source: .rtsp(url: url), record: true, restream: try restream.map { try Restream(url: $0) })])
+        }
+        try await store.saveDesiredState(try state("rtsp://u:pw@10.0.0.1/a"), origin: .config)
+        #expect(try await store.urlHistoryCount(camera: gate) == 0, "a new camera is not a change")
+        try await store.saveDesiredState(try state("rtsp://u:pw@10.0.0.1/a"), origin: .cloud)
+        #expect(try await store.urlHistoryCount(camera: gate) == 0, "unchanged")
+        try await store.saveDesiredState(try state("rtsp://u:pw@10.0.0.1/b", restream: "rtmp://10.0.0.9/live/k"), origin: .cloud)
+        try await store.saveDesiredState(try state("rtsp://u:pw@10.0.0.1/c"), origin: .config)
+        #expect(try await store.urlHistoryCount(camera: gate) == 2)
+        let rows = try await store.rows("SELECT origin, old_rtsp_url, new_rtsp_url, new_rtmp_url FROM url_history ORDER BY rowid")
+        #expect(rows.map { $0[0] } == [.text("sse"), .text("config")])
+        #expect(rows.allSatisfy { row in row.allSatisfy { if case .text(let t) = $0 { !t.contains("pw") } else { true } } }, "redacted")
+        try await store.saveDesiredState(try state("rtsp://u:pw@10.0.0.1/d"), origin: .cloud, recordingURLChanges: false)
+        #expect(try await store.urlHistoryCount(camera: gate) == 2, "a url_update records its own row")
+    }
+
     @Test func storesTheDesiredStateAndSyncsCameras() async throws {
         let store = try Store.open(directory: dir.path)
         #expect(try await store.desiredState() == nil)

@@ -1,6 +1,7 @@
 import Foundation
 import CamgateCore
 import CloudLink
+import NIOCore
 import Platform
 
 /// The real `camgate-cloud-sim` binary on a free loopback port, and a small
@@ -45,12 +46,25 @@ public final class CloudSimulatorProcess: @unchecked Sendable {
         #"{"endpoint": "\#(base)", "device_id": "\#(deviceID)", "token_file": "\#(tokenFile)"\#(extra)}"#
     }
 
+    /// A control call. A connection refused or closed before the request
+    /// was written (seen once in a full test run on this loaded 2-core machine)
+    /// is tried again; an HTTP error status is not.
     @discardableResult
     public func control(_ method: String, _ path: String, _ body: String = "{}") async throws -> JSONValue {
         let endpoint = try Endpoint(parsing: "\(base)/control/\(path)")
-        let (status, bytes) = try await transport.send(HTTPRequest(method: method == "GET" ? .GET : .POST, endpoint: endpoint,
-                                                                   headers: [("Content-Type", "application/json")],
-                                                                   body: method == "GET" ? nil : Array(body.utf8)), limit: 64 << 20)
+        let request = HTTPRequest(method: method == "GET" ? .GET : .POST, endpoint: endpoint,
+                                  headers: [("Content-Type", "application/json")], body: method == "GET" ? nil : Array(body.utf8))
+        var attempt = 0
+        let (status, bytes): (Int, [UInt8])
+        while true {
+            do {
+                (status, bytes) = try await transport.send(request, limit: 64 << 20)
+                break
+            } catch let error as ChannelError where error == .ioOnClosedChannel && attempt < 2 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
         guard status == 200 else { throw SimulatorError(description: "control \(path): HTTP \(status) \(String(decoding: bytes, as: UTF8.self))") }
         return try JSONValue.parse(bytes)
     }
