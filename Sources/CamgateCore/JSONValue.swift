@@ -14,14 +14,88 @@ public enum JSONValue: Hashable, Sendable {
 
     /// Parses UTF-8 JSON text. Invalid JSON is a `ConfigurationError` on the
     /// document (empty field).
+    /// Parses JSON text. A key that appears twice in one object is an error
+    /// naming it (JSON decoders silently keep one of them: in a
+    /// configuration, `"record": true, "record": false` must not pass).
     public static func parse(_ data: some Collection<UInt8>) throws(ConfigurationError) -> JSONValue {
+        let bytes = Array(data)
+        let value: JSONValue
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(data))
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw ConfigurationError(field: "", reason: "not valid JSON: \(JSONValue.describe(error))")
         } catch {
             throw ConfigurationError(field: "", reason: "not valid JSON: \(error)")
         }
+        if let path = duplicateKey(in: bytes) {
+            throw ConfigurationError(field: path, reason: "this key appears twice in its object; each key may appear once")
+        }
+        return value
+    }
+
+    /// A key as it appears in a field path: as is when it is printable
+    /// ASCII of at most 64 bytes, else quoted and cut (a 300-character or
+    /// control-character camera id must not flood or garble a message).
+    public static func pathComponent(_ key: String) -> String {
+        let plain = key.utf8.count <= 64 && key.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        return plain ? key : CameraID.quoted(key)
+    }
+
+    /// The dotted path of the first key repeated within one object, in
+    /// text already known to be valid JSON; nil when there is none.
+    static func duplicateKey(in bytes: [UInt8]) -> String? {
+        struct Frame {
+            var isObject: Bool
+            var path: String
+            var keys: Set<String> = []
+            var expectKey = true
+            var lastKey = ""
+            var index = 0
+        }
+        var stack: [Frame] = []
+        var i = 0
+        func childPath(_ parent: Frame) -> String {
+            if parent.isObject {
+                let key = pathComponent(parent.lastKey)
+                return parent.path.isEmpty ? key : "\(parent.path).\(key)"
+            }
+            return "\(parent.path)[\(parent.index)]"
+        }
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let path = stack.last.map(childPath) ?? ""
+                stack.append(Frame(isObject: bytes[i] == UInt8(ascii: "{"), path: path))
+                i += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                stack.removeLast()
+                i += 1
+            case UInt8(ascii: ","):
+                if stack[stack.count - 1].isObject { stack[stack.count - 1].expectKey = true } else { stack[stack.count - 1].index += 1 }
+                i += 1
+            case UInt8(ascii: "\""):
+                let start = i
+                i += 1
+                var escaped = false
+                while i < bytes.count {
+                    if bytes[i] == UInt8(ascii: "\\") { escaped = true; i += 2; continue }
+                    if bytes[i] == UInt8(ascii: "\"") { break }
+                    i += 1
+                }
+                i += 1
+                guard var top = stack.last, top.isObject, top.expectKey else { continue }
+                let literal = Array(bytes[start..<min(i, bytes.count)])
+                let key = escaped ? ((try? JSONDecoder().decode(String.self, from: Data(literal))) ?? String(decoding: literal, as: UTF8.self))
+                    : String(decoding: literal.dropFirst().dropLast(), as: UTF8.self)
+                top.lastKey = key
+                top.expectKey = false
+                if !top.keys.insert(key).inserted { return childPath(top) }
+                stack[stack.count - 1] = top
+            default:
+                i += 1
+            }
+        }
+        return nil
     }
 
     public static func parse(_ text: String) throws(ConfigurationError) -> JSONValue {
@@ -169,7 +243,12 @@ public struct JSONObjectReader {
         self.fields = fields
     }
 
-    public func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    /// `path.key`; a key that is long or not plain (a hostile camera id)
+    /// appears quoted and cut, so an error message stays readable and safe.
+    public func fieldPath(_ key: String) -> String {
+        let shown = JSONValue.pathComponent(key)
+        return path.isEmpty ? shown : "\(path).\(shown)"
+    }
 
     /// Rejects fields the schema does not know (a typo must not be ignored).
     public func rejectUnknown(allowed: Set<String>) throws(ConfigurationError) {

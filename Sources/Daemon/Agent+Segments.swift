@@ -36,8 +36,26 @@ extension Agent {
             if events.contains(where: { if case .started = $0 { true } else { false } }) {
                 try await store.setCameraState(camera, .recording, lastError: .some(nil))
             }
+            await warnOfLateRotation(camera, events)
         } catch {
             logger.error("cannot index segments: \(error)", metadata: ["camera": "\(camera)"])
+        }
+    }
+
+    /// A copied stream (an H.264 camera) can only be cut at its own
+    /// keyframes: with a long GOP, segments end late. Said once per camera
+    /// and agent run, with what to change.
+    func warnOfLateRotation(_ camera: CameraID, _ events: [SegmentEvent]) async {
+        guard !lateRotationWarned.contains(camera) else { return }
+        let target = Double(desired.recording.segmentSeconds)
+        for case .finished(let file, _, let duration, _) in events where duration > target + 2.5 {
+            lateRotationWarned.insert(camera)
+            let message = "segment \(FileSystem.basename(file)) lasted \(Int(duration.rounded())) s for a \(Int(target)) s target: "
+                + "the camera's keyframe interval is long and its stream is copied; set the camera's I-frame interval to 2 s or less, "
+                + "or give the camera a video.encoder to re-encode it"
+            logger.warning("\(message)", metadata: ["camera": "\(camera)"])
+            try? await store.logEvent(.warning, "recording", camera: camera, message)
+            return
         }
     }
 

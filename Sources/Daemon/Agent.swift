@@ -57,6 +57,8 @@ public actor Agent {
     var trackers: [WorkloadKey: RestartTracker] = [:]
     var indexers: [CameraID: SegmentIndexer] = [:]
     var reconciling = false
+    /// Cameras already told that their segments rotate late (long GOP).
+    var lateRotationWarned: Set<CameraID> = []
     var pendingReasons: [String] = []
     var random = SystemRandomNumberGenerator()
     var lastEventPrune = ContinuousClock.now
@@ -303,6 +305,16 @@ public actor Agent {
         do {
             try prepareDirectories(for: key)
             if key.role == .recorder {
+                // Segments are named after their first second: a recorder
+                // started within the second its predecessor opened a segment
+                // would reopen (truncate) that indexed file. Wait for the next second.
+                for _ in 0..<3 {
+                    let now = WallClock.nowMilliseconds()
+                    let current = "\(layout.day(key.camera, date: Timestamp.utcDate(milliseconds: now)))/\(SegmentName.name(startMilliseconds: now))"
+                    guard FileSystem.exists(current) else { break }
+                    try? await Task.sleep(for: .milliseconds(1000 - now % 1000 + 5))
+                }
+                guard !shuttingDown else { return }
                 // A fresh list for a fresh recorder; the previous one was read to the end.
                 try FileSystem.remove(layout.segmentList(key.camera))
                 indexers[key.camera] = SegmentIndexer(camera: key.camera, layout: layout)

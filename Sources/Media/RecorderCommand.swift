@@ -120,16 +120,19 @@ public enum RecorderCommand {
         args += EncoderArguments.hardwareInit(encoder)
         args += input(spec.source, video: spec.video, keyframesOnlyForDecoding: encoder == .copy, capture: capture)
 
-        // Output 1: the recording.
+        // Output 1: the recording. `flush_packets=1` on the segment's MPEG-TS
+        // muxer: each packet reaches the file as it is muxed, so a killed
+        // recorder or a power cut loses at most the packet in flight (by
+        // default ffmpeg holds 256 KiB — seconds of video — in its buffer).
         args += ["-map", "0:v:0", "-an"]
         args += video(encoder: encoder, settings: spec.video, sourceFPS: capture?.fps ?? sourceFPS(spec))
         if let relayPort {
-            let segment = "[f=segment:segment_format=mpegts:segment_time=\(policy.segmentSeconds):segment_atclocktime=1:strftime=1:"
+            let segment = "[f=segment:segment_format=mpegts:segment_format_options=flush_packets=1:segment_time=\(policy.segmentSeconds):segment_atclocktime=1:strftime=1:"
                 + "segment_list=\(layout.segmentList(camera)):segment_list_type=csv]\(layout.segmentPattern(camera))"
             let relay = "[f=mpegts:onfail=ignore]udp://127.0.0.1:\(relayPort)?pkt_size=1316"
             args += ["-f", "tee", "\(segment)|\(relay)"]
         } else {
-            args += ["-f", "segment", "-segment_format", "mpegts",
+            args += ["-f", "segment", "-segment_format", "mpegts", "-segment_format_options", "flush_packets=1",
                      "-segment_time", String(policy.segmentSeconds), "-segment_atclocktime", "1",
                      "-strftime", "1",
                      "-segment_list", layout.segmentList(camera), "-segment_list_type", "csv",

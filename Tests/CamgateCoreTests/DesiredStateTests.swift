@@ -91,6 +91,24 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        (#"{"cameras": {"c": {}, "c": {}}}"#, "cameras.c"),
+        (#"{"cameras": {"c": {"record": true, "record": false}}}"#, "cameras.c.record"),
+        (#"{"a": [{"k": 1}, {"k": 1, "k": 2}]}"#, "a[1].k"),
+        (#"{"r\u0065cord": 1, "record": 2}"#, "record"),
+        (#"{"a": {"b\"c": 1, "b\"c": 2}}"#, #"a.b"c"#),
+        (#"{"a": {"\u0001": 1, "\u0001": 2}}"#, #"a."\u{1}""#),
+    ])
+    func aKeyTwiceInOneObjectIsRefusedWithItsPath(_ document: String, _ field: String) {
+        #expect { try JSONValue.parse(document) } throws: { ($0 as? ConfigurationError)?.field == field && "\($0)".contains("appears twice") }
+    }
+
+    @Test func theSameKeyInDifferentObjectsOrAsAValueIsFine() throws {
+        for document in [#"{"a": {"k": 1}, "b": {"k": 1}}"#, #"{"k": "k", "j": "k", "l": ["k", "k"]}"#, #"[{"k": 1}, {"k": 2}]"#, #"{"a\"": 1, "a": 2}"#] {
+            #expect(throws: Never.self) { try JSONValue.parse(document) }
+        }
+    }
+
     @Test func toleratesUnknownFieldsFromTheCloud() throws {
         let document = #"{"revision": 3, "future": 1, "cameras": {"a": {"source": {"kind": "test", "lens": "wide"}, "ptz": true}}}"#
         let state = try DesiredState(json: JSONValue.parse(document), strict: false)

@@ -96,8 +96,11 @@ import TestSupport
         (#"{"$HOME": {"source": {"kind": "test"}, "record": true}}"#, "cameras.$HOME"),
         (#"{"": {"source": {"kind": "test"}, "record": true}}"#, "camera id is empty"),
         ("{\"\(String(repeating: "x", count: 300))\": {\"source\": {\"kind\": \"test\"}}}", "300 characters long"),
+        ("{\"\(String(repeating: "y", count: 300))\": {\"source\": {\"kind\": \"test\"}}}", "cameras.\"\(String(repeating: "y", count: 80))…\": "),
         (#"{"a": {"source": {"kind": "rtsp", "url": "rtsp://h/x y"}}}"#, "cameras.a.source.url"),
         (#"{"a": {"source": {"kind": "test"}, "record": 1}}"#, "cameras.a.record"),
+        (#"{"a": {"source": {"kind": "test"}, "record": true, "record": false}}"#, "cameras.a.record: this key appears twice"),
+        (#"{"a": {"source": {"kind": "test"}}, "a": {"source": {"kind": "test"}, "record": true}}"#, "cameras.a: this key appears twice"),
     ])
     func invalidConfigurationExitsWith2AndTouchesNothing(_ cameras: String, _ expected: String) throws {
         let config = try writeConfig(cameras: cameras)

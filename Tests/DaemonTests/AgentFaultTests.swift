@@ -41,6 +41,59 @@ import TestSupport
         try await harness.stop()
     }
 
+    /// Segments are named after their first second: a recorder restarted
+    /// within the second its predecessor opened a segment must not reopen
+    /// (truncate) that indexed file.
+    @Test func aRestartWithinTheSecondASegmentOpenedDoesNotOverwriteIt() async throws {
+        let cam = try CameraID("quick")
+        let desired = DesiredState(cameras: [cam: CameraSpec(source: .test(try TestPattern(size: Resolution(width: 160, height: 90), fps: 10)), record: true)],
+                                   recording: RecordingPolicy(segmentSeconds: 2, retainDays: 1, minFreePercent: 0))
+        let harness = try await AgentHarness(dataDirectory: dir.file("data"), desired: desired, policy: fastPolicy)
+        let day = harness.layout.recordings(cam)
+        // Restart the moment a segment file appears, three times.
+        var restarts = 0
+        var seen = Set<String>()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while restarts < 3, ContinuousClock.now < deadline {
+            let files = Set(((try? FileSystem.list(day)) ?? []).flatMap { d in ((try? FileSystem.list("\(day)/\(d)")) ?? []).map { "\(day)/\(d)/\($0)" } })
+            if !files.subtracting(seen).isEmpty {
+                seen = files
+                await harness.agent.restartCamera(cam)
+                restarts += 1
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(restarts == 3)
+        #expect(try await waitUntil(timeout: .seconds(20)) {
+            try await harness.store.recordings(camera: cam).filter { $0.status == .complete }.count >= 4
+        })
+        let rows = try await harness.store.recordings(camera: cam)
+        try await harness.stop()
+        #expect(Set(rows.map(\.file)).count == rows.count, "one row per file")
+        for row in rows where row.status == .complete {
+            #expect(try FileSystem.fileSize(row.file) == row.bytes, "\(row.file): the indexed size is the file's")
+        }
+    }
+
+    /// A copied camera stream can only be cut at its keyframes: with a 5 s
+    /// GOP, 2 s segments come out late, and the agent says what to change.
+    @Test func aCopiedCameraWithALongGOPIsToldOnce() async throws {
+        let server = try await RTSPTestServer(logDirectory: dir.path, keyframeInterval: 75)
+        let cam = try CameraID("slowgop")
+        let desired = DesiredState(cameras: [cam: CameraSpec(source: .rtsp(url: server.url), record: true)],
+                                   recording: RecordingPolicy(segmentSeconds: 2, retainDays: 1, minFreePercent: 0))
+        let harness = try await AgentHarness(dataDirectory: dir.file("data"), desired: desired, policy: fastPolicy)
+        #expect(try await waitUntil(timeout: .seconds(40)) {
+            try await harness.store.recordings(camera: cam).filter { $0.status == .complete }.count >= 3
+        })
+        let complete = try await harness.store.recordings(camera: cam).filter { $0.status == .complete }
+        #expect(complete.dropFirst().allSatisfy { ($0.duration ?? 0) > 4 }, "cut at the 5 s keyframes: \(complete.map(\.duration))")
+        let warnings = try await harness.store.events(limit: 100, camera: cam).map(\.message).filter { $0.contains("keyframe interval is long") }
+        #expect(warnings.count == 1, "\(warnings)")
+        try await harness.stop()
+        server.stop()
+    }
+
     @Test func cameraThatVanishesClosesItsSegmentAndIsReconnected() async throws {
         var server: RTSPTestServer? = try await RTSPTestServer(logDirectory: dir.path)
         let port = server!.port

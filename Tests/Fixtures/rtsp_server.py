@@ -2,7 +2,7 @@
 """A real RTSP camera for tests: GStreamer's RTSP server with a live
 H.264 test pattern (640x360, 15 fps, one keyframe a second).
 
-usage: rtsp_server.py PORT [MOUNT]
+usage: rtsp_server.py PORT [MOUNT [KEYFRAME_INTERVAL_FRAMES]]
 PORT 0 picks a free port. Prints "ready PORT" once it listens. Kill it to simulate a camera that vanishes.
 """
 import sys
@@ -15,6 +15,7 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 port = sys.argv[1]
 mount = sys.argv[2] if len(sys.argv) > 2 else "/cam"
+gop = int(sys.argv[3]) if len(sys.argv) > 3 else 15
 Gst.init(None)
 server = GstRtspServer.RTSPServer()
 server.set_address("127.0.0.1")
@@ -22,7 +23,7 @@ server.set_service(port)
 factory = GstRtspServer.RTSPMediaFactory()
 factory.set_launch(
     "( videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=15/1 "
-    "! x264enc tune=zerolatency key-int-max=15 speed-preset=ultrafast ! rtph264pay name=pay0 pt=96 )"
+    "! x264enc tune=zerolatency key-int-max=%d speed-preset=ultrafast ! rtph264pay name=pay0 pt=96 )" % gop
 )
 factory.set_shared(True)
 server.get_mount_points().add_factory(mount, factory)

@@ -16,7 +16,7 @@ import CamgateCore
             "-map", "0:v:0", "-an",
             "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "high", "-pix_fmt", "yuv420p",
             "-g", "10", "-keyint_min", "10", "-sc_threshold", "0", "-bf", "0", "-crf", "23",
-            "-f", "segment", "-segment_format", "mpegts", "-segment_time", "1800", "-segment_atclocktime", "1", "-strftime", "1",
+            "-f", "segment", "-segment_format", "mpegts", "-segment_format_options", "flush_packets=1", "-segment_time", "1800", "-segment_atclocktime", "1", "-strftime", "1",
             "-segment_list", "/var/lib/camgate/run/front/segments.csv", "-segment_list_type", "csv",
             "/var/lib/camgate/recordings/front/%Y-%m-%d/%Y%m%dT%H%M%SZ.ts",
             "-map", "0:v:0", "-an", "-vf", "fps=1,scale=out_range=full", "-pix_fmt", "yuv420p", "-color_range", "pc",

@@ -22,9 +22,11 @@ import TestSupport
         #expect(size.split(whereSeparator: \.isNewline).first == "640,480", "\(size)")
     }
 
-    @Test func rotatesWithoutGapsAndTheIndexerFollows() async throws {
+    /// The recorder's command line for a 320x180@15 test camera, run by real
+    /// ffmpeg, with the day directories it needs.
+    func startRecorder(root: String, segmentSeconds: Int) throws -> (DataLayout, CameraID, Int64, ChildProcess) {
         let tools = try FFmpegTools.locate().get()
-        let layout = DataLayout(root: dir.path)
+        let layout = DataLayout(root: root)
         let cam = try CameraID("cam")
         let spec = CameraSpec(source: .test(try TestPattern(size: Resolution(width: 320, height: 180), fps: 15)), record: true)
         let now = WallClock.nowMilliseconds()
@@ -32,9 +34,30 @@ import TestSupport
             try FileSystem.createDirectories(layout.day(cam, date: Timestamp.utcDate(milliseconds: now + offset)))
         }
         try FileSystem.createDirectories(layout.run(cam))
-        let args = RecorderCommand.arguments(camera: cam, spec: spec, policy: RecordingPolicy(segmentSeconds: 2), layout: layout, encoder: .software)
+        let args = RecorderCommand.arguments(camera: cam, spec: spec, policy: RecordingPolicy(segmentSeconds: segmentSeconds), layout: layout, encoder: .software)
+        let ffmpeg = try ChildProcess(tools.ffmpeg, args, logPath: "\(root)/ffmpeg.log", environment: FFmpegTools.environment)
+        return (layout, cam, now, ffmpeg)
+    }
 
-        let ffmpeg = try ChildProcess(tools.ffmpeg, args, logPath: dir.file("ffmpeg.log"), environment: FFmpegTools.environment)
+    /// A recorder killed outright (or a power cut) loses only what was in
+    /// flight: the segment on disk already holds what was encoded, because
+    /// each packet is flushed to the file as it is muxed.
+    @Test func aKilledRecorderLeavesThePlayableVideoItEncoded() async throws {
+        let (layout, cam, now, ffmpeg) = try startRecorder(root: dir.file("killed"), segmentSeconds: 60)
+        try await Task.sleep(for: .seconds(3))
+        ffmpeg.signal(SIGKILL)
+        _ = await ffmpeg.waitForExit(timeout: .seconds(5))
+        let day = layout.day(cam, date: Timestamp.utcDate(milliseconds: now))
+        let file = try #require(try FileSystem.list(day).first.map { "\(day)/\($0)" })
+        // 320x180 at this quality is ~20 KB/s: the default 256 KiB buffer would hold all of it back.
+        let size = try FileSystem.fileSize(file)
+        #expect(size > 10_000, "\(size) bytes on disk")
+        let timing = try #require(try Probe.videoTiming(file))
+        #expect(timing.end - timing.start > 1.5, "\(timing)")
+    }
+
+    @Test func rotatesWithoutGapsAndTheIndexerFollows() async throws {
+        let (layout, cam, _, ffmpeg) = try startRecorder(root: dir.path, segmentSeconds: 2)
 
         var indexer = SegmentIndexer(camera: cam, layout: layout)
         var events: [SegmentEvent] = []

@@ -198,9 +198,11 @@ public final class RTSPTestServer: @unchecked Sendable {
     public let process: ChildProcess
     public var url: String { "rtsp://127.0.0.1:\(port)/cam" }
 
-    /// - Parameter port: 0 lets the server pick a free one.
-    public init(port: UInt16 = 0, logDirectory: String) async throws {
-        process = try ChildProcess("/usr/bin/python3", [Repository.fixture("rtsp_server.py"), String(port)],
+    /// - Parameters:
+    ///   - port: 0 lets the server pick a free one.
+    ///   - keyframeInterval: frames between keyframes (15 fps: 15 is one a second).
+    public init(port: UInt16 = 0, logDirectory: String, keyframeInterval: Int = 15) async throws {
+        process = try ChildProcess("/usr/bin/python3", [Repository.fixture("rtsp_server.py"), String(port), "/cam", String(keyframeInterval)],
                                    logPath: "\(logDirectory)/rtsp-\(UInt32.random(in: 0...UInt32.max)).log")
         let process = process
         guard await waitUntil(timeout: .seconds(15), { process.log.contains("ready") || !process.isRunning }), process.isRunning,
