@@ -11,7 +11,9 @@ Measures, against the real cloud simulator on loopback:
     until all are applied and acknowledged, none lost or repeated;
   - the reconnect schedule against a dead endpoint (real attempts), and the
     connection rate that schedule gives 10,000 devices after an outage
-    (the agent's own ReconnectPolicy, through `camgate-cloud-sim schedule`).
+    (the agent's own ReconnectPolicy, through `camgate-cloud-sim schedule`):
+    devices cut off over the outage's first minute, and all cut off in the
+    same instant by a cloud restart that takes 10 s.
 """
 import json
 import os
