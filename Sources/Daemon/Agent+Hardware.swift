@@ -23,9 +23,14 @@ extension Agent {
             cached = (row.fingerprint, items.compactMap(EncoderCandidate.init(json:)))
         }
         let result = await hardware.run(cached: cached)
+        // A trial that hung may have met a busy boot, not a broken encoder:
+        // such a result is used now but not cached (the next start tries again).
+        let transient = result.encoders.contains { $0.reason.hasPrefix(TrialEncoder.hungPrefix) }
         if cached?.fingerprint != result.fingerprint {
-            try? await store.saveEncoderProbe(bootID: supervisor.bootID, fingerprint: result.fingerprint,
-                                              encoders: JSONValue.array(result.encoders.map(\.json)).serialized())
+            if !transient {
+                try? await store.saveEncoderProbe(bootID: supervisor.bootID, fingerprint: result.fingerprint,
+                                                  encoders: JSONValue.array(result.encoders.map(\.json)).serialized())
+            }
             let usable = result.encoders.filter(\.usable).map { "\($0.backend.rawValue)\($0.device == "-" ? "" : " \($0.device)")" }
             logger.info("hardware: \(result.cameras.count) cameras, usable encoders: \(usable.joined(separator: ", ")) (probed in \(result.durationMs) ms)")
             try? await store.logEvent(.info, "hardware", "probed: \(result.cameras.count) cameras; usable encoders: \(usable.joined(separator: ", "))")
@@ -34,19 +39,22 @@ extension Agent {
         for listener in inventoryListeners { await listener(result) }
     }
 
-    /// V4L2 nodes changed (hotplug): re-read the cameras (no trial encode)
-    /// and reconcile: a camera that came back records again.
+    /// Devices changed (hotplug): re-read the cameras (ioctls only) and
+    /// reconcile: a camera that came back records again. When the
+    /// encoder-relevant hardware changed, the encoders are probed again.
     public func camerasChanged() async {
         guard let hardware = options.hardware else {
             await reconcile(reason: "hotplug")
             return
         }
         let nodes = hardware.cameras()
-        if var current = inventory {
+        if var current = inventory, hardware.fingerprint(nodes: nodes) == current.fingerprint {
             current.nodes = nodes
             inventory = current
             for listener in inventoryListeners { await listener(current) }
         } else {
+            // Encoder hardware changed too (a render node, an M2M encoder, a
+            // driver): its trial encodes run now, not at the next boot.
             await refreshInventory(full: false)
         }
         logger.info("hardware: video devices changed: \(nodes.filter { $0.kind == .capture }.map(\.path).joined(separator: ", "))")

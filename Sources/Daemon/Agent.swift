@@ -36,6 +36,9 @@ public actor Agent {
         public var encoderPriority = EncoderBackend.defaultPriority
         /// Whether a V4L2 device node exists now (a camera without it is offline).
         public var devicePresent: @Sendable (String) -> Bool = { FileSystem.exists($0) }
+        /// Whether a node that still exists belongs to an unplugged device
+        /// (checked when its recorder exits, before udev removes the node).
+        public var deviceUnplugged: @Sendable (String) -> Bool = { SystemV4L2Opener.isUnplugged($0) }
         /// MediaMTX, when configured: its paths are kept in step; with a
         /// binary, the agent runs it.
         public var mediamtx: MediaMTXSync?
@@ -255,7 +258,7 @@ public actor Agent {
 
     /// A V4L2 camera whose device node is absent.
     func isOffline(_ spec: CameraSpec) -> Bool {
-        if case .v4l2(let device) = spec.source { return !options.devicePresent(device) }
+        if case .v4l2(let device) = spec.source { return !options.devicePresent(device) || options.deviceUnplugged(device) }
         return false
     }
 
@@ -415,6 +418,8 @@ public actor Agent {
         let endedAtMs = WallClock.nowMilliseconds()
         let encoder = runningEncoders.removeValue(forKey: key)
         let tail = exit.logTail.suffix(3).joined(separator: " | ")
+        // An unplug: the node is gone, or still there with its device gone
+        // (ENODEV) because udev has not removed it yet. Not a failure.
         let offlineDevice: String? = desired.cameras[key.camera].flatMap { camera in
             if case .v4l2(let device) = camera.source, isOffline(camera) { device } else { nil }
         }

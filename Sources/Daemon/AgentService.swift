@@ -93,6 +93,7 @@ public struct AgentService: Service {
                     }
                 } catch {
                     logger.warning("hardware: no hotplug notifications (\(error)); cameras are re-read on the health tick")
+                    group.addTask { await every(options.healthInterval) { await agent.camerasChanged() } }
                 }
             }
             if let cloud {

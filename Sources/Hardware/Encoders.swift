@@ -89,18 +89,42 @@ public struct TrialEncoder: Sendable {
         self.input = input
     }
 
-    public func arguments(_ encoder: VideoEncoder) -> [String] {
+    public static let hungPrefix = "trial encode hung"
+
+    /// The two shapes of the recorder's encode: a quality target (a camera
+    /// with no bitrate: `-crf` / `-qp` / `-global_quality` / `-cq`), and a
+    /// bitrate with scaling and a rate change (`-b:v`/CBR, `scale_vaapi`,
+    /// `scale_qsv`, `fps`), as cameras with `video` limits and the
+    /// on-demand variants use. Both must work.
+    public static let shapes: [(name: String, settings: VideoSettings)] = [
+        ("quality", VideoSettings()),
+        ("bitrate and scaling", VideoSettings(size: Resolution(width: 320, height: 180), fps: 10, bitrateKbps: 500)),
+    ]
+
+    public func arguments(_ encoder: VideoEncoder, settings: VideoSettings = VideoSettings()) -> [String] {
         ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"] + EncoderArguments.hardwareInit(encoder) + input
-            + ["-frames:v", "10"] + EncoderArguments.video(encoder, settings: VideoSettings(), sourceFPS: 15) + ["-f", "null", "-"]
+            + ["-frames:v", "10"] + EncoderArguments.video(encoder, settings: settings, sourceFPS: 15) + ["-f", "null", "-"]
     }
 
-    /// nil when the encoder works; the reason otherwise.
+    /// nil when the encoder works in every shape; the reason otherwise.
     public func run(_ encoder: VideoEncoder) async -> String? {
+        await withTaskGroup(of: (Int, String?).self) { group in
+            for (index, shape) in TrialEncoder.shapes.enumerated() {
+                group.addTask { (index, await self.run(encoder, settings: shape.settings)) }
+            }
+            var failures: [Int: String] = [:]
+            for await (index, failure) in group { if let failure { failures[index] = failure } }
+            guard let index = failures.keys.min(), let failure = failures[index] else { return nil }
+            return index == 0 ? failure : "\(failure) (with \(TrialEncoder.shapes[index].name))"
+        }
+    }
+
+    func run(_ encoder: VideoEncoder, settings: VideoSettings) async -> String? {
         do {
-            let result = try await Subprocess.run(ffmpeg, arguments(encoder), environment: FFmpegTools.environment,
+            let result = try await Subprocess.run(ffmpeg, arguments(encoder, settings: settings), environment: FFmpegTools.environment,
                                                   timeout: timeout, outputLimit: 16 * 1024)
             if result.succeeded { return nil }
-            if result.timedOut { return "trial encode hung and was killed after \(timeout)" }
+            if result.timedOut { return "\(TrialEncoder.hungPrefix) and was killed after \(timeout)" }
             let lines = result.text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
             let tail = lines.suffix(2).joined(separator: " | ")
             let exit = result.exitCode.map { "exit code \($0)" } ?? result.signal.map { "signal \($0)" } ?? "failed"

@@ -28,9 +28,14 @@ public struct Inventory: Sendable {
         nodes.filter { $0.kind == .capture || $0.status != .ok }
     }
 
-    /// The node a configured device path means (a by-id / by-path link or the node).
+    /// The node a configured device path means (a by-id / by-path link or
+    /// the node). A node can have more links than the inventory lists (udev
+    /// makes two by-path links per USB node): any link that resolves to the
+    /// node's own path means that node.
     public func node(for device: String) -> V4L2Node? {
-        nodes.first { $0.path == device || $0.byID == device || $0.byPath == device }
+        if let listed = nodes.first(where: { $0.path == device || $0.byID == device || $0.byPath == device }) { return listed }
+        guard let real = FileSystem.realPath(device) else { return nil }
+        return nodes.first { FileSystem.realPath($0.path) == real }
     }
 
     /// The first usable encoder in `priority` order.
@@ -157,14 +162,24 @@ public struct HardwareProbe: Sendable {
     }
 
     /// The encoder-relevant hardware and software: render and NVIDIA nodes,
-    /// M2M nodes, and the ffmpeg binary (size and mtime).
+    /// M2M nodes, the ffmpeg binary, the VA-API driver files and the dynamic
+    /// linker's cache (sizes and mtimes).
     public func fingerprint(nodes: [V4L2Node]) -> String {
         let dev = encoders.devRoot
         var parts = ((try? FileSystem.list("\(dev)/dri")) ?? []).sorted()
         parts += ((try? FileSystem.list(dev)) ?? []).filter { $0.hasPrefix("nvidia") }.sorted()
         parts += nodes.filter { $0.kind == .memoryToMemory }.map { "\($0.path) \($0.driver) \($0.formats.map(\.format.fourcc))" }
-        var st = stat()
-        if stat(ffmpeg, &st) == 0 { parts.append("\(ffmpeg) \(st.st_size) \(st.st_mtim.tv_sec)") }
+        // The software side: ffmpeg, the VA-API drivers, and the dynamic
+        // linker's cache (installing libnvidia-encode, libva or a driver
+        // package runs ldconfig, which rewrites it).
+        var files = [ffmpeg, "/etc/ld.so.cache"]
+        for directory in encoders.driverDirectories {
+            files += ((try? FileSystem.list(directory)) ?? []).filter { $0.hasSuffix("_drv_video.so") }.sorted().map { "\(directory)/\($0)" }
+        }
+        for file in files {
+            var st = stat()
+            if stat(file, &st) == 0 { parts.append("\(file) \(st.st_size) \(st.st_mtim.tv_sec)") }
+        }
         return ProcessSpec(executable: "hardware", arguments: parts, logFile: "").fingerprint
     }
 }

@@ -42,10 +42,28 @@ public protocol V4L2DeviceOpener: Sendable {
 public struct SystemV4L2Opener: V4L2DeviceOpener {
     public init() {}
 
+    /// True when the node still exists but its device is gone (the driver
+    /// answers ENODEV): the moment between an unplug and udev removing the
+    /// node, when a recorder reading it has just died.
+    public static func isUnplugged(_ path: String) -> Bool {
+        do {
+            let device = try SystemV4L2Opener().open(path)
+            var cap = v4l2_capability()
+            try device.ioctl(camgate_VIDIOC_QUERYCAP, "VIDIOC_QUERYCAP", &cap)
+            return false
+        } catch {
+            return error.errno == ENODEV
+        }
+    }
+
     public func open(_ path: String) throws(V4L2Error) -> any V4L2Device {
         // O_NONBLOCK: a node some process streams from must not block the probe.
-        let fd = Glibc.open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw V4L2Error(call: "open", errno: errno, device: path) }
+        let fd: Int32
+        do {
+            fd = try syscall("open", path) { Glibc.open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC) }
+        } catch {
+            throw V4L2Error(call: "open", errno: error.errno, device: path)
+        }
         return SystemV4L2Device(path: path, fd: fd)
     }
 }

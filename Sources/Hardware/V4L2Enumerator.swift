@@ -53,7 +53,12 @@ public struct V4L2Enumerator: Sendable {
             let resolved = target.hasPrefix("/") ? FileSystem.normalized(target) : FileSystem.normalized("\(directory)/\(target)")
             // A fake tree's absolute links point into the real /dev: map them into devRoot.
             let inRoot = resolved.hasPrefix(devRoot + "/") ? resolved : devRoot + "/" + FileSystem.basename(resolved)
-            if map[inRoot] == nil || name.hasSuffix("index0") { map[inRoot] = link }
+            // One link per node is listed: an index0 link (the node a camera
+            // streams from) over others, else the first by name (udev's
+            // ID_PATH "…-usb-…" before its compatibility "…-usbv2-…"). Any
+            // other link still means the node: `Inventory.node(for:)`.
+            if let listed = map[inRoot], listed.hasSuffix("index0") || !name.hasSuffix("index0") { continue }
+            map[inRoot] = link
         }
         return map
     }

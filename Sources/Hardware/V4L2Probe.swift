@@ -31,8 +31,13 @@ public enum V4L2Probe {
         node.busInfo = string(from: cap.bus_info)
         node.kind = kind(capabilities: cap.capabilities, deviceCaps: cap.device_caps)
         let bufferType: UInt32
+        var multiplanarCapture = false
         switch node.kind {
-        case .capture: bufferType = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
+        case .capture:
+            // A capture node with only the multi-planar API (some SoC camera
+            // pipelines) answers the single-planar enumeration with EINVAL.
+            multiplanarCapture = effectiveCaps(cap) & UInt32(V4L2_CAP_VIDEO_CAPTURE) == 0
+            bufferType = multiplanarCapture ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE.rawValue : V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
         case .memoryToMemory: bufferType = multiplanar(cap) ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE.rawValue : V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
         case .metadata, .other: return node
         }
@@ -41,7 +46,15 @@ public enum V4L2Probe {
         } catch {
             node.status = .unavailable(error.reason)
         }
+        if multiplanarCapture, node.status == .ok {
+            node.status = .unavailable("multi-planar capture node: ffmpeg's v4l2 input reads single-planar nodes only "
+                + "(use the board's libcamera/ISP pipeline to get a single-planar or RTSP source)")
+        }
         return node
+    }
+
+    static func effectiveCaps(_ cap: v4l2_capability) -> UInt32 {
+        cap.capabilities & UInt32(V4L2_CAP_DEVICE_CAPS) != 0 ? cap.device_caps : cap.capabilities
     }
 
     /// The node's role from its capabilities (device_caps when the driver
@@ -61,7 +74,8 @@ public enum V4L2Probe {
 
     static func formats(_ device: any V4L2Device, type: UInt32, notes: inout [String], withSizes: Bool) throws(V4L2Error) -> [FormatOption] {
         var result: [FormatOption] = []
-        for index in 0..<UInt32(maximumFormats) {
+        for index in 0...UInt32(maximumFormats) {
+            if index == UInt32(maximumFormats) { notes.append("more than \(maximumFormats) formats: the rest ignored"); break }
             var desc = v4l2_fmtdesc()
             desc.index = index
             desc.type = type
@@ -76,7 +90,8 @@ public enum V4L2Probe {
 
     static func frameSizes(_ device: any V4L2Device, format: PixelFormat, notes: inout [String]) throws(V4L2Error) -> [FrameSizeOption] {
         var sizes: [Resolution] = []
-        for index in 0..<UInt32(maximumSizes) {
+        for index in 0...UInt32(maximumSizes) {
+            if index == UInt32(maximumSizes) { notes.append("\(format): more than \(maximumSizes) sizes: the rest ignored"); break }
             var size = v4l2_frmsizeenum()
             size.index = index
             size.pixel_format = format.code
@@ -92,6 +107,9 @@ public enum V4L2Probe {
                     && (s.step_height == 0 || (common.height - s.min_height) % s.step_height == 0) {
                     sizes.append(Resolution(width: Int(common.width), height: Int(common.height)))
                 }
+                // The range's maximum too (a 2592x1944 sensor is no common size).
+                let maximum = Resolution(width: Int(s.max_width), height: Int(s.max_height))
+                if !sizes.contains(maximum) { sizes.append(maximum) }
                 break
             }
         }
@@ -108,7 +126,8 @@ public enum V4L2Probe {
 
     static func frameRates(_ device: any V4L2Device, format: PixelFormat, size: Resolution, notes: inout [String]) throws(V4L2Error) -> [Double] {
         var rates: [Double] = []
-        for index in 0..<UInt32(maximumIntervals) {
+        for index in 0...UInt32(maximumIntervals) {
+            if index == UInt32(maximumIntervals) { notes.append("\(format) \(size): more than \(maximumIntervals) frame intervals: the rest ignored"); break }
             var interval = v4l2_frmivalenum()
             interval.index = index
             interval.pixel_format = format.code

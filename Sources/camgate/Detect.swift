@@ -21,6 +21,12 @@ struct Detect: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a trial encode may take before its process group is killed.")
     var trialTimeout: Double = 5
 
+    func validate() throws {
+        guard trialTimeout.isFinite, trialTimeout >= 0.1, trialTimeout <= 60 else {
+            throw ValidationError("--trial-timeout must be a number of seconds from 0.1 to 60")
+        }
+    }
+
     func run() async throws {
         let tools: FFmpegTools
         switch FFmpegTools.locate() {

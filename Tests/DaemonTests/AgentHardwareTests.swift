@@ -131,4 +131,25 @@ import TestSupport
         #expect(try await harness.camera("usbcam")?.restarts == attempts)
         try await harness.stop()
     }
+
+    /// Between an unplug and udev removing the node, the node exists but its
+    /// device answers ENODEV: that is offline too, not a failure to retry.
+    @Test func aNodeWhoseDeviceIsGoneIsOfflineNotFailing() async throws {
+        let cam = try CameraID("usbcam")
+        let unplugged = Mutex(false)
+        let desired = DesiredState(cameras: [cam: CameraSpec(source: .v4l2(device: "/dev/video-camgate-test"), record: true)])
+        let harness = try await AgentHarness(dataDirectory: dir.file("data"), desired: desired, policy: policy,
+                                             devicePresent: { $0 == "/dev/video-camgate-test" },
+                                             deviceUnplugged: { _ in unplugged.withLock { $0 } })
+        #expect(try await waitUntil(timeout: .seconds(10)) { (try await harness.camera("usbcam")?.restarts ?? 0) >= 1 }, "tried while plugged in")
+        unplugged.withLock { $0 = true }
+        #expect(try await waitUntil(timeout: .seconds(10)) { try await harness.camera("usbcam")?.state == .offline })
+        let attempts = try await harness.camera("usbcam")?.restarts ?? 0
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await harness.camera("usbcam")?.restarts == attempts, "no attempts while the device is gone")
+        #expect(await harness.supervisor.running.isEmpty)
+        try await harness.stop()
+        // The real check: a node that is not a V4L2 device is not "unplugged" (only ENODEV is).
+        #expect(!SystemV4L2Opener.isUnplugged("/dev/null") && !SystemV4L2Opener.isUnplugged(dir.file("nothing")))
+    }
 }

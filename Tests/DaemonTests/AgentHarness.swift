@@ -24,6 +24,7 @@ final class AgentHarness: @unchecked Sendable {
 
     init(dataDirectory: String, desired: DesiredState, policy: RestartPolicy, retentionInterval: Duration = .seconds(60),
          inventory: Inventory? = nil, devicePresent: (@Sendable (String) -> Bool)? = nil,
+         deviceUnplugged: @escaping @Sendable (String) -> Bool = { _ in false },
          mediamtx: MediaMTXSync? = nil, healthInterval: Duration = .seconds(30), hardware: HardwareProbe? = nil,
          encoderPriority: [EncoderBackend] = EncoderBackend.defaultPriority) async throws {
         try FileSystem.createDirectories(dataDirectory)
@@ -36,6 +37,7 @@ final class AgentHarness: @unchecked Sendable {
         options.indexInterval = .milliseconds(300)
         options.retentionInterval = retentionInterval
         if let devicePresent { options.devicePresent = devicePresent }
+        options.deviceUnplugged = deviceUnplugged
         options.mediamtx = mediamtx
         options.healthInterval = healthInterval
         options.hardware = hardware

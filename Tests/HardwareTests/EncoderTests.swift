@@ -100,6 +100,18 @@ import TestSupport
         #expect(await TrialEncoder(ffmpeg: tools.ffmpeg).run(.software) == nil)
     }
 
+    /// Both shapes the recorder uses are proven: a quality target, and a
+    /// bitrate with scaling (CBR, `scale_vaapi`, `fps`).
+    @Test func theTrialCoversBothRateControlShapes() {
+        let trial = TrialEncoder(ffmpeg: tools.ffmpeg)
+        let vaapi = VideoEncoder.vaapi(device: "/dev/dri/renderD128")
+        let quality = trial.arguments(vaapi, settings: TrialEncoder.shapes[0].settings)
+        let bitrate = trial.arguments(vaapi, settings: TrialEncoder.shapes[1].settings)
+        #expect(quality.contains("-qp") && !quality.contains("-b:v"))
+        #expect(bitrate.contains("-b:v") && bitrate.contains { $0.contains("scale_vaapi=w=320:h=180") } && bitrate.contains { $0.contains("fps=10") })
+        #expect(trial.arguments(.nvenc, settings: TrialEncoder.shapes[1].settings).contains("cbr"))
+    }
+
     @Test func aTrialThatHangsIsKilledWithItsGroup() async throws {
         let fifo = dir.file("never.fifo")
         #expect(mkfifo(fifo, 0o600) == 0)
@@ -148,6 +160,13 @@ import TestSupport
         #expect(await counter.value == 1, "debounced into one")
         try FileManager.default.removeItem(atPath: dir.file("video7"))
         #expect(await waitUntil(timeout: .seconds(5)) { await counter.value == 2 }, "removal noticed")
+        // An encoder device: a render node appearing (its directory made first, as udev does).
+        try FileManager.default.createDirectory(atPath: dir.file("dri"), withIntermediateDirectories: true)
+        #expect(await waitUntil(timeout: .seconds(5)) { await counter.value == 3 }, "the dri directory")
+        _ = FileManager.default.createFile(atPath: dir.file("dri/renderD128"), contents: Data())
+        #expect(await waitUntil(timeout: .seconds(5)) { await counter.value == 4 }, "a render node")
+        _ = FileManager.default.createFile(atPath: dir.file("v4l/by-id/usb-x-video-index0"), contents: Data())
+        #expect(await waitUntil(timeout: .seconds(5)) { await counter.value == 5 }, "a by-id link")
     }
 }
 
@@ -168,5 +187,12 @@ import TestSupport
         #expect(elapsed < .seconds(3), "detect took \(elapsed) (the 1.5 s target is checked in the benchmark)")
         let text = try runProgram(Repository.camgate, ["detect"]).output
         #expect(text.contains("software") && text.contains("trial encode succeeded") && text.contains("encoders:"))
+    }
+
+    @Test(arguments: ["nan", "1e30", "0", "-1", "61", "soon"])
+    func aTrialTimeoutThatIsNotASaneNumberIsRefused(_ value: String) throws {
+        let result = try runProgram(Repository.camgate, ["detect", "--trial-timeout", value])
+        #expect(result.status == 64, "\(result.output)")
+        #expect(result.output.contains("--trial-timeout") || result.output.contains("trial-timeout"), "\(result.output)")
     }
 }

@@ -73,6 +73,8 @@ final class FakeV4L2Device: V4L2Device, @unchecked Sendable {
     let path: String
     var capability: [UInt8]
     var formats: [[UInt8]] = []
+    /// The buffer type ENUM_FMT answers for (another type: EINVAL, as the kernel does).
+    var bufferType = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
     /// fourcc → frmsizeenum records.
     var sizes: [String: [[UInt8]]] = [:]
     /// "fourcc WxH" → frmivalenum records.
@@ -96,7 +98,7 @@ final class FakeV4L2Device: V4L2Device, @unchecked Sendable {
             case 104 where name == "VIDIOC_QUERYCAP":
                 return capability
             case 64 where name == "VIDIOC_ENUM_FMT":
-                guard index < formats.count else { return nil }
+                guard Fixture.u32(request, 4) == bufferType, index < formats.count else { return nil }
                 var record = formats[index]
                 Fixture.put(&record, 0, UInt32(index))
                 Fixture.put(&record, 4, Fixture.u32(request, 4))

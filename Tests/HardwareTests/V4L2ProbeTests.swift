@@ -54,9 +54,39 @@ import TestSupport
         let codec = FakeV4L2Device(path: "/dev/video11", capability: Fixture.capability(driver: "bcm2835-codec", card: "bcm2835-codec-encode", bus: "platform:bcm2835-codec",
                                                                                          capabilities: UInt32(V4L2_CAP_VIDEO_M2M_MPLANE), deviceCaps: UInt32(V4L2_CAP_VIDEO_M2M_MPLANE | V4L2_CAP_STREAMING)))
         codec.formats = [Fixture.format("H264", "H.264")]
+        codec.bufferType = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE.rawValue
         let codecNode = V4L2Probe.probe(codec)
         #expect(codecNode.kind == .memoryToMemory && codecNode.formats.map(\.format) == [.h264])
         #expect(V4L2Probe.kind(capabilities: UInt32(V4L2_CAP_VIDEO_OUTPUT), deviceCaps: 0) == .other)
+    }
+
+    @Test func aMultiPlanarCaptureNodeIsListedButNotOfferedToFFmpeg() {
+        let isp = FakeV4L2Device(path: "/dev/video0", capability: Fixture.capability(driver: "rkisp1", card: "rkisp1_mainpath", bus: "platform:rkisp1",
+                                                                                      capabilities: UInt32(V4L2_CAP_VIDEO_CAPTURE_MPLANE) | UInt32(V4L2_CAP_DEVICE_CAPS),
+                                                                                      deviceCaps: UInt32(V4L2_CAP_VIDEO_CAPTURE_MPLANE | V4L2_CAP_STREAMING)))
+        isp.bufferType = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE.rawValue
+        isp.formats = [Fixture.format("NV12", "Y/CbCr 4:2:0")]
+        isp.sizes = ["NV12": [Fixture.discreteSize(1920, 1080)]]
+        let node = V4L2Probe.probe(isp)
+        #expect(node.kind == .capture && node.formats.map(\.format.fourcc) == ["NV12"], "enumerated with the multi-planar type")
+        guard case .unavailable(let reason) = node.status else { Issue.record("status \(node.status)"); return }
+        #expect(reason.contains("multi-planar"))
+    }
+
+    @Test func enumerationLimitsAndStepwiseMaximaAreNoted() {
+        let many = FakeV4L2Device(path: "/dev/video0", capability: Fixture.capability(driver: "odd", card: "odd", bus: "usb-9",
+                                                                                       capabilities: Fixture.captureCaps, deviceCaps: Fixture.captureCaps))
+        many.formats = (0..<70).map { _ in Fixture.format("MJPG", "MJPEG") }
+        let node = V4L2Probe.probe(many)
+        #expect(node.formats.count == V4L2Probe.maximumFormats)
+        #expect(node.notes.contains("more than 64 formats: the rest ignored"), "\(node.notes)")
+
+        let sensor = FakeV4L2Device(path: "/dev/video0", capability: Fixture.capability(driver: "unicam", card: "ov5647", bus: "platform:unicam",
+                                                                                         capabilities: Fixture.captureCaps, deviceCaps: Fixture.captureCaps))
+        sensor.formats = [Fixture.format("YU12", "Planar YUV 4:2:0")]
+        sensor.sizes = ["YU12": [Fixture.stepwiseSize(minW: 16, maxW: 2592, stepW: 16, minH: 16, maxH: 1944, stepH: 8)]]
+        let sizes = V4L2Probe.probe(sensor).formats[0].sizes.map(\.size.description)
+        #expect(sizes.contains("2592x1944") && sizes.contains("1920x1080"), "\(sizes)")
     }
 
     @Test func driverNonsenseIsDroppedWithANote() {
@@ -133,6 +163,8 @@ import TestSupport
         try fm.createSymbolicLink(atPath: "\(dev)/v4l/by-id/usb-046d_HD_Pro_Webcam_C920-video-index0", withDestinationPath: "../../video0")
         try fm.createSymbolicLink(atPath: "\(dev)/v4l/by-id/usb-046d_HD_Pro_Webcam_C920-video-index1", withDestinationPath: "../../video1")
         try fm.createSymbolicLink(atPath: "\(dev)/v4l/by-path/pci-0000:00:14.0-usb-0:1:1.0-video-index0", withDestinationPath: "../../video0")
+        // udev's second by-path link for the same USB node (ID_PATH_USB_COMPAT).
+        try fm.createSymbolicLink(atPath: "\(dev)/v4l/by-path/pci-0000:00:14.0-usbv2-0:1:1.0-video-index0", withDestinationPath: "../../video0")
         return (dev, sys)
     }
 
@@ -163,6 +195,10 @@ import TestSupport
         let inventory = Inventory(nodes: nodes, encoders: [], fingerprint: "f", probedAtMs: 0, durationMs: 0)
         #expect(inventory.cameras.map(\.path) == ["\(dev)/video0", "\(dev)/video2", "\(dev)/video3", "\(dev)/video4"])
         #expect(inventory.node(for: "\(dev)/v4l/by-id/usb-046d_HD_Pro_Webcam_C920-video-index0")?.path == "\(dev)/video0")
+        // Both by-path links mean video0, whichever one the inventory lists.
+        #expect(inventory.node(for: "\(dev)/v4l/by-path/pci-0000:00:14.0-usbv2-0:1:1.0-video-index0")?.path == "\(dev)/video0")
+        #expect(inventory.node(for: "\(dev)/v4l/by-path/pci-0000:00:14.0-usb-0:1:1.0-video-index0")?.path == "\(dev)/video0")
+        #expect(inventory.node(for: "\(dev)/v4l/by-path/nothing-there") == nil)
         let json = inventory.json
         guard case .array(let cameras)? = json["cameras"], case .array(let others)? = json["other_nodes"] else { Issue.record("json"); return }
         #expect(cameras.count == 4 && others.count == 1)
