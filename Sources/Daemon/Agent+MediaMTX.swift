@@ -48,6 +48,12 @@ extension Agent {
     /// that stops answering (alive but hung) is restarted after three ticks.
     func checkMediaMTXHealth() async {
         guard let mediamtx = options.mediamtx else { return }
+        // The file as the agent left it? A hand edit that removed or changed
+        // its block would be hot-reloaded by MediaMTX (dropping the paths).
+        if let applied = appliedPaths, let file = await mediamtx.currentFile(), !MediaMTXConfigFile.isInStep(file, paths: applied) {
+            logger.warning("mediamtx: the agent's paths in \(mediamtx.settings.config) were changed by hand; writing them again")
+            await syncMediaMTX(force: true)
+        }
         let answered = await mediamtx.runtime() != nil
         if answered {
             mediamtxSilentTicks = 0

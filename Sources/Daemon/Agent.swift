@@ -91,6 +91,10 @@ public actor Agent {
     /// sleeps until each and reconciles.
     public nonisolated let wakeups: AsyncStream<ContinuousClock.Instant>
     private let wakeupContinuation: AsyncStream<ContinuousClock.Instant>.Continuation
+    /// Requests to bring MediaMTX in step, served by their own task: a slow
+    /// MediaMTX API never holds up starting a recorder.
+    public nonisolated let mediamtxRequests: AsyncStream<Void>
+    let mediamtxRequestContinuation: AsyncStream<Void>.Continuation
 
     public init(options: Options, store: Store, supervisor: Supervisor, desired: DesiredState, logger: Logger) {
         self.options = options
@@ -99,6 +103,7 @@ public actor Agent {
         self.desired = desired
         self.logger = logger
         (wakeups, wakeupContinuation) = AsyncStream.makeStream(of: ContinuousClock.Instant.self)
+        (mediamtxRequests, mediamtxRequestContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     var layout: DataLayout { options.layout }
@@ -110,6 +115,9 @@ public actor Agent {
     /// after a reboot), finalizes segments that were cut off, then starts
     /// whatever should run. Needs no network.
     public func boot() async throws {
+        // A MediaMTX configured on an earlier run and removed since: `camgate
+        // view` must say "not configured", not show its last state.
+        if options.mediamtx == nil { try? await store.clearMediaMTXState() }
         for row in try await store.processes() {
             if row.identity.bootID != supervisor.bootID {
                 logger.info("dropping process record from a previous boot", metadata: ["workload": "\(row.key)", "pid": "\(row.identity.pid)"])
@@ -195,7 +203,7 @@ public actor Agent {
     }
 
     func reconcileOnce(reason: String) async {
-        await syncMediaMTX()
+        if options.mediamtx != nil { mediamtxRequestContinuation.yield() }
         let specs = desiredWorkloads()
         let running = await supervisor.running
         let now = ContinuousClock.now

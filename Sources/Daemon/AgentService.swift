@@ -75,6 +75,7 @@ public struct AgentService: Service {
                     }
                 }
             }
+            group.addTask { for await _ in agent.mediamtxRequests { await agent.syncMediaMTX() } }
             group.addTask { await every(options.indexInterval) { await agent.indexTick() } }
             group.addTask { await every(options.healthInterval) { await agent.healthTick() } }
             group.addTask {

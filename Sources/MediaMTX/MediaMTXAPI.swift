@@ -8,12 +8,32 @@ public struct MediaMTXAPIError: Error, CustomStringConvertible, Sendable, Equata
     /// The HTTP status; nil when MediaMTX could not be reached.
     public var status: Int?
     public var message: String
+    /// The request that got it (`POST /v3/config/paths/add/x`).
+    public var request: String = ""
+
+    public init(status: Int?, message: String, request: String = "") {
+        self.status = status
+        self.message = message
+        self.request = request
+    }
 
     public var description: String {
         status.map { "MediaMTX API answered \($0): \(message)" } ?? "MediaMTX API unreachable: \(message)"
     }
 
     public var isUnreachable: Bool { status == nil || status! >= 500 }
+
+    public static func == (a: MediaMTXAPIError, b: MediaMTXAPIError) -> Bool {
+        a.status == b.status && a.message == b.message
+    }
+
+    /// MediaMTX refused a path configuration (400 on add, patch or
+    /// replace): writing it to the file would make MediaMTX exit. Any other
+    /// answer (401/403 of an API with auth, a 404 of an older API…) says
+    /// nothing about the configuration.
+    public var rejectsConfiguration: Bool {
+        status == 400 && ["/paths/add/", "/paths/patch/", "/paths/replace/"].contains { request.contains($0) }
+    }
 }
 
 /// A path as MediaMTX runs it (`/v3/paths/list`).
@@ -100,11 +120,12 @@ public struct MediaMTXAPI: Sendable {
                                                             headers: bytes == nil ? [] : [("Content-Type", "application/json")], body: bytes),
                                                 timeout: timeout, limit: 16 << 20)
         } catch {
-            throw MediaMTXAPIError(status: nil, message: EventStreamClient.describe(error))
+            throw MediaMTXAPIError(status: nil, message: EventStreamClient.describe(error), request: "\(method.rawValue) \(path)")
         }
         let json = (try? JSONValue.parse(response.body)) ?? .null
         guard (200..<300).contains(response.status) else {
-            throw MediaMTXAPIError(status: response.status, message: json["error"]?.stringValue ?? String(decoding: response.body.prefix(200), as: UTF8.self))
+            throw MediaMTXAPIError(status: response.status, message: json["error"]?.stringValue ?? String(decoding: response.body.prefix(200), as: UTF8.self),
+                                   request: "\(method.rawValue) \(path)")
         }
         return json
     }

@@ -21,7 +21,8 @@ public enum MediaMTXConfigFile {
 
     public static func merge(existing: String?, paths: [MediaMTXPath], apiAddress: String) throws(MediaMTXRenderError) -> String {
         let base = existing ?? template
-        var lines = base.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // CR LF files stay CR LF (split at the scalar level: see YAMLParser.lines).
+        var (lines, crlf) = YAMLParser.lines(base)
         if lines.last == "" { lines.removeLast() }
         lines = try removeRegion(lines)
 
@@ -37,38 +38,69 @@ public enum MediaMTXConfigFile {
 
         setTopLevel(&lines, key: "api", value: "true")
         setTopLevel(&lines, key: "apiAddress", value: apiAddress)
-        var pathsLine = lines.firstIndex { $0 == "paths:" || $0.hasPrefix("paths:") && ($0.dropFirst(6).trimmingCharacters() == "" || $0.dropFirst(6).trimmingCharacters() == "{}") }
+        // `paths:`, `paths: {}` or either with a comment after it.
+        var pathsLine = lines.firstIndex { line in
+            guard line.hasPrefix("paths:") else { return false }
+            let rest = YAMLParser.stripComment(Substring(line).dropFirst(6)).trimmingCharacters()
+            return rest.isEmpty || rest == "{}"
+        }
         if pathsLine == nil {
             if lines.last.map({ !$0.isEmpty }) ?? false { lines.append("") }
             lines.append("paths:")
             pathsLine = lines.count - 1
         }
-        lines[pathsLine!] = "paths:"
-        lines.insert(contentsOf: region(paths), at: pathsLine! + 1)
-        let text = lines.joined(separator: "\n") + "\n"
+        if YAMLParser.stripComment(Substring(lines[pathsLine!]).dropFirst(6)).trimmingCharacters() == "{}" { lines[pathsLine!] = "paths:" }
+        lines.insert(contentsOf: region(paths, indent: operatorIndent(lines, after: pathsLine!)), at: pathsLine! + 1)
+        let text = lines.joined(separator: crlf ? "\r\n" : "\n") + (crlf ? "\r\n" : "\n")
         try verify(text, paths: paths, apiAddress: apiAddress)
         return text
     }
 
-    /// The names in the managed block of a configuration.
-    public static func managedNames(in text: String) -> [String] {
-        var names: [String] = []
-        var inside = false
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == beginMarker { inside = true; continue }
-            if line == endMarker { inside = false; continue }
-            if inside, line.hasPrefix("  "), !line.hasPrefix("   "), line.hasSuffix(":") {
-                names.append(String(line.dropFirst(2).dropLast()))
-            }
+    /// The indentation of the operator's own paths (the first entry under
+    /// `paths:`), so that the agent's block lines up with them; 2 by default.
+    static func operatorIndent(_ lines: [String], after pathsLine: Int) -> Int {
+        for line in lines[(pathsLine + 1)...] {
+            let indent = line.prefix { $0 == " " }.count
+            let content = YAMLParser.stripComment(Substring(line).dropFirst(indent)).trimmingCharacters()
+            if content.isEmpty { continue }
+            return indent > 0 ? indent : 2
         }
-        return names
+        return 2
     }
 
-    public static func region(_ paths: [MediaMTXPath]) -> [String] {
+    /// The names in the managed block of a configuration (its least
+    /// indented entries).
+    public static func managedNames(in text: String) -> [String] {
+        guard let block = managedBlock(in: text) else { return [] }
+        let entries = block.dropFirst().dropLast().filter { line in
+            let content = Substring(line).trimmingCharacters()
+            return !content.isEmpty && !content.hasPrefix("#")
+        }
+        guard let indent = entries.map({ $0.prefix { $0 == " " }.count }).min() else { return [] }
+        return entries.filter { $0.prefix { $0 == " " }.count == indent }.compactMap { line in
+            let key = line.dropFirst(indent).dropLast()   // `"name":` or `name:`
+            guard line.hasSuffix(":") else { return nil }
+            if key.first == "\"", let (name, _) = try? YAMLParser.quoted(key, line: 0) { return name }
+            return String(key)
+        }
+    }
+
+    /// The managed block's lines, markers included; nil without one pair.
+    public static func managedBlock(in text: String) -> [String]? {
+        let lines = YAMLParser.lines(text).lines
+        guard let begin = lines.firstIndex(of: beginMarker), let end = lines[begin...].firstIndex(of: endMarker) else { return nil }
+        return Array(lines[begin...end])
+    }
+
+    /// The agent's block. Path names are written quoted: a camera named
+    /// `on`, `yes` or `123` must stay a string (MediaMTX's loader turns bare
+    /// `on`/`yes`/`no`/`off` keys into booleans).
+    public static func region(_ paths: [MediaMTXPath], indent: Int = 2) -> [String] {
+        let pad = String(repeating: " ", count: indent)
         var out = [beginMarker]
         for path in paths {
-            out.append("  \(path.name):")
-            for setting in path.settings { out.append("    \(setting.key): \(YAMLWriter.scalar(setting.value))") }
+            out.append("\(pad)\(YAMLWriter.quote(path.name)):")
+            for setting in path.settings { out.append("\(pad)\(pad)\(setting.key): \(YAMLWriter.scalar(setting.value))") }
         }
         out.append(endMarker)
         return out
@@ -99,6 +131,13 @@ public enum MediaMTXConfigFile {
         } else {
             lines.append("\(key): \(value)")
         }
+    }
+
+    /// Whether `text` still holds exactly the agent's block for `paths`
+    /// (a hand edit may have deleted or changed it since the last write).
+    public static func isInStep(_ text: String, paths: [MediaMTXPath]) -> Bool {
+        guard managedNames(in: text) == paths.map(\.name) else { return false }
+        return (try? verify(text, paths: paths, apiAddress: MediaMTXEndpoints(configuration: text).apiAddress)) != nil
     }
 
     /// Parses the result and checks what the agent promised: the API on,

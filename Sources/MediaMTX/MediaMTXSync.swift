@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CamgateCore
 import CloudLink
 import Platform
@@ -37,9 +40,29 @@ public actor MediaMTXSync {
         self.transport = transport
     }
 
+    public static let maximumFileBytes: Int64 = 4 << 20
+
     /// The configuration as it is on disk now (nil when there is none).
     public func currentFile() -> String? {
-        try? FileSystem.readText(settings.config, limit: 4 << 20)
+        try? readFile()
+    }
+
+    /// The file, nil when it does not exist; any other failure (unreadable,
+    /// larger than 4 MiB) is an error: a file the agent could not read
+    /// whole must never be replaced by a merge of part of it.
+    func readFile() throws(SystemError) -> String? {
+        try MediaMTXSync.read(settings.config)
+    }
+
+    public static func read(_ path: String) throws(SystemError) -> String? {
+        let size: Int64
+        do { size = try FileSystem.fileSize(path) } catch {
+            if error.errno == ENOENT { return nil }
+            throw error
+        }
+        guard size <= maximumFileBytes else { throw SystemError(call: "read", errno: EFBIG, subject: path) }
+        guard !FileSystem.isDirectory(path) else { throw SystemError(call: "read", errno: EISDIR, subject: path) }
+        return try FileSystem.readText(path, limit: Int(maximumFileBytes) + 1)
     }
 
     public func endpoints() -> MediaMTXEndpoints {
@@ -50,9 +73,13 @@ public actor MediaMTXSync {
     /// cannot be rendered safely writes nothing.
     @discardableResult
     public func apply(_ paths: [MediaMTXPath], now: ContinuousClock.Instant = .now) async -> MediaMTXStatus {
-        let existing = currentFile()
+        let existing: String?
+        do { existing = try readFile() } catch {
+            status = MediaMTXStatus(apiUp: status.apiUp, synced: false, reason: "cannot read \(settings.config): \(error); it was not changed")
+            return status
+        }
         let endpoints = MediaMTXEndpoints(configuration: existing)
-        let text: String
+        var text: String
         do {
             text = try MediaMTXConfigFile.merge(existing: existing, paths: paths, apiAddress: endpoints.apiAddress)
         } catch {
@@ -68,7 +95,7 @@ public actor MediaMTXSync {
                 try await applyThroughAPI(api, paths: paths, owned: owned)
                 breaker.succeeded()
                 apiUp = true
-            } catch let error as MediaMTXAPIError where !error.isUnreachable {
+            } catch let error as MediaMTXAPIError where error.rejectsConfiguration {
                 // MediaMTX refused the configuration: writing it would make it exit.
                 breaker.succeeded()
                 status = MediaMTXStatus(apiUp: true, synced: false, reason: "MediaMTX rejected a path: \(error.message)")
@@ -80,10 +107,21 @@ public actor MediaMTXSync {
         } else {
             apiError = "MediaMTX API not tried (circuit open after repeated failures)"
         }
-        if text != existing {
+        // The API calls took time: an operator's edit made meanwhile is
+        // merged again rather than overwritten.
+        do {
+            let now = try readFile()
+            if now != existing { text = try MediaMTXConfigFile.merge(existing: now, paths: paths, apiAddress: endpoints.apiAddress) }
+        } catch {
+            status = MediaMTXStatus(apiUp: apiUp, synced: false, reason: "the MediaMTX configuration changed while it was synced and cannot be merged: \(error)")
+            return status
+        }
+        if text != currentFile() {
             do {
-                try FileSystem.createDirectories(FileSystem.parent(of: settings.config))
-                try FileSystem.writeAtomically(settings.config, Array(text.utf8), mode: 0o640, keepingAttributes: true)
+                // A symlinked configuration is written where it points (the link stays).
+                let target = FileSystem.realPath(settings.config) ?? settings.config
+                try FileSystem.createDirectories(FileSystem.parent(of: target))
+                try FileSystem.writeAtomically(target, Array(text.utf8), mode: 0o640, keepingAttributes: true)
                 lastWritten = text
             } catch {
                 status = MediaMTXStatus(apiUp: apiUp, synced: false, reason: "cannot write \(settings.config): \(error)")

@@ -87,10 +87,29 @@ public struct YAMLParser {
         return value
     }
 
+    /// Lines split on LF at the Unicode-scalar level (in Swift "\r\n" is
+    /// one Character, which a split on "\n" would not see), with the CR of
+    /// a CR LF dropped; `crlf` tells whether the text used CR LF.
+    public static func lines(_ text: String) -> (lines: [String], crlf: Bool) {
+        var lines: [String] = []
+        var current = String.UnicodeScalarView()
+        var crlf = false
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" {
+                if current.last == "\r" { current.removeLast(); crlf = true }
+                lines.append(String(current))
+                current = String.UnicodeScalarView()
+            } else {
+                current.append(scalar)
+            }
+        }
+        lines.append(String(current))
+        return (lines, crlf)
+    }
+
     mutating func load(_ text: String) throws(YAMLError) {
-        for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = raw
-            if line.hasSuffix("\r") { line.removeLast() }
+        for (offset, raw) in YAMLParser.lines(text).lines.enumerated() {
+            let line = Substring(raw)
             let number = offset + 1
             let indent = line.prefix { $0 == " " }.count
             if line.dropFirst(indent).hasPrefix("\t") { throw YAMLError(line: number, message: "tabs are not allowed for indentation") }

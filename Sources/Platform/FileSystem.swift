@@ -58,7 +58,9 @@ public enum FileSystem {
         let existing = keepingAttributes && stat(path, &old) == 0
         let mode = existing ? old.st_mode & 0o7777 : mode
         let temp = "\(path).tmp-\(getpid())"
-        let fd = try syscall("open", temp) { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        // A fresh file, never a link planted under the temp name.
+        unlink(temp)
+        let fd = try syscall("open", temp) { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
         do {
             if existing, old.st_uid != geteuid() || old.st_gid != getegid() {
                 _ = fchown(fd, old.st_uid, old.st_gid)  // EPERM when unprivileged: the mode is still kept

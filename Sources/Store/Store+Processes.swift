@@ -102,6 +102,11 @@ extension Store {
     }
 
     /// Records MediaMTX's state (only when it changed).
+    /// MediaMTX is no longer configured: what the agent knew of it goes.
+    public func clearMediaMTXState() throws {
+        try connection.query("DELETE FROM mediamtx_state")
+    }
+
     public func setMediaMTXState(_ row: MediaMTXStateRow) throws {
         if let current = try mediamtxState(), current.config == row.config, current.apiAddress == row.apiAddress, current.rtspPort == row.rtspPort,
            current.hlsPort == row.hlsPort, current.webrtcPort == row.webrtcPort, current.apiUp == row.apiUp, current.synced == row.synced,

@@ -48,8 +48,14 @@ struct MediaMTXConfig: AsyncParsableCommand {
             let paths = try policy.mediamtxPaths(file.desired, renderer: renderer)
             // With an operator's file configured, the paths must also merge
             // into it (valid YAML, no clash with the operator's own paths).
-            if let settings = file.mediamtx, let existing = try? FileSystem.readText(settings.config) {
-                _ = try MediaMTXConfigFile.merge(existing: existing, paths: paths, apiAddress: MediaMTXEndpoints(configuration: existing).apiAddress)
+            if let settings = file.mediamtx {
+                let existing: String?
+                do { existing = try MediaMTXSync.read(settings.config) } catch {
+                    throw MediaMTXRenderError("cannot read \(settings.config): \(error)")
+                }
+                if let existing {
+                    _ = try MediaMTXConfigFile.merge(existing: existing, paths: paths, apiAddress: MediaMTXEndpoints(configuration: existing).apiAddress)
+                }
             }
             print("paths:")
             print(MediaMTXConfigFile.region(paths).joined(separator: "\n"))

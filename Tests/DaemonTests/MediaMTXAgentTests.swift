@@ -130,6 +130,14 @@ import TestSupport
         #expect(unconfigured["unavailable"]?.stringValue?.contains("MediaMTX is not configured") == true)
         other.signal(SIGTERM)
         #expect(await other.waitForExit() == 0)
+
+        // The first data directory, now run without its `mediamtx` section: its old MediaMTX state is gone.
+        let again = try AgentProcess.camgate(["run", "--config", plain, "--data-dir", data], logPath: dir.file("agent3.log"))
+        #expect(await waitUntil(timeout: .seconds(10)) { again.log.contains("agent ready") })
+        let removed = try JSONValue.parse(try cli(["view", "cam1", "--json"]).output)
+        #expect(removed["unavailable"]?.stringValue?.contains("MediaMTX is not configured") == true, "\(removed)")
+        again.signal(SIGTERM)
+        #expect(await again.waitForExit() == 0)
     }
 
     @Test func snapshotsAreWarmFromTheRecorderAndColdOtherwise() async throws {
@@ -170,7 +178,7 @@ import TestSupport
         let (config, _, _) = try configure(cameras: #"{"lobby": {"source": {"kind": "rtsp", "url": "rtsp://u:p$ss@10.0.0.1/s"}, "view": true}}"#)
         var result = try runProgram(Repository.camgate, ["mediamtx-config", "--config", config, "--data-dir", "/var/lib/camgate"])
         #expect(result.status == 0)
-        #expect(result.output.contains("  lobby:") && result.output.contains("runOnDemandCloseAfter: \"300s\"") && !result.output.contains("p$ss"))
+        #expect(result.output.contains("  \"lobby\":") && result.output.contains("runOnDemandCloseAfter: \"300s\"") && !result.output.contains("p$ss"))
         // The agent's own choice of encoders: the RTSP camera is copied, its variants encode with the best proven encoder.
         #expect(result.output.contains("capture lobby --data-dir /var/lib/camgate --encoder copy"), "\(result.output)")
         #expect(result.output.contains("--variant 720p --data-dir /var/lib/camgate --encoder software"), "\(result.output)")
@@ -187,5 +195,10 @@ import TestSupport
         result = try runProgram(Repository.camgate, ["mediamtx-config", "--config", config, "--data-dir", "/var/lib/camgate"])
         #expect(result.status == 1 && result.output.contains("cannot be rendered safely"), "\(result.output)")
         #expect(try String(contentsOfFile: mediamtx, encoding: .utf8) == own + "\n  broken: [\n", "mediamtx-config never writes")
+        // A configuration file that cannot be read is a reason too, not "no file".
+        try FileManager.default.removeItem(atPath: mediamtx)
+        try FileManager.default.createDirectory(atPath: mediamtx, withIntermediateDirectories: true)
+        result = try runProgram(Repository.camgate, ["mediamtx-config", "--config", config, "--data-dir", "/var/lib/camgate"])
+        #expect(result.status == 1 && result.output.contains("cannot read"), "\(result.output)")
     }
 }

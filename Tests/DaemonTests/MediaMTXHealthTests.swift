@@ -12,6 +12,24 @@ import TestSupport
 @Suite(.serialized) struct MediaMTXHealthTests {
     let dir = TemporaryDirectory("mtx-health")
 
+    /// An operator deleting the agent's block by hand (MediaMTX would
+    /// hot-reload the file and drop the paths) gets it back at the next check.
+    @Test func aBlockRemovedByHandIsWrittenAgain() async throws {
+        let config = dir.file("mediamtx.yml")
+        try "logLevel: info\napi: true\napiAddress: 127.0.0.1:\(freePort())\npaths:\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let sync = MediaMTXSync(settings: MediaMTXSettings(config: config), transport: try HTTPTransport())
+        var desired = DesiredState()
+        desired.cameras[try CameraID("lobby")] = CameraSpec(source: .test(try TestPattern()), view: true)
+        let harness = try await AgentHarness(dataDirectory: dir.file("data"), desired: desired, policy: RestartPolicy(),
+                                             mediamtx: sync, healthInterval: .seconds(1))
+        func names() -> [String] { MediaMTXConfigFile.managedNames(in: (try? String(contentsOfFile: config, encoding: .utf8)) ?? "") }
+        #expect(await waitUntil(timeout: .seconds(10)) { names().first == "lobby" }, "\(names())")
+        try "logLevel: info\napi: true\npaths:\n  mine:\n".write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(await waitUntil(timeout: .seconds(10)) { names().first == "lobby" }, "written again")
+        #expect((try String(contentsOfFile: config, encoding: .utf8)).contains("  mine:"), "the operator's edit is kept")
+        try await harness.stop()
+    }
+
     @Test func aHungMediaMTXIsRestartedAfterThreeSilentHealthChecks() async throws {
         let apiPort = freePort()
         let config = dir.file("mediamtx.yml")

@@ -9,7 +9,8 @@ cannot be added; changing a path's command counts as recreating it).
 usage: fake_mediamtx.py CONFIG.yml        (as MediaMTX: reads apiAddress from it)
        fake_mediamtx.py --port N
 
-Test hooks (not MediaMTX's): POST /fake/fault {"status": 500|null, "delay_s": n},
+Test hooks (not MediaMTX's): POST /fake/fault {"status": 500|null, "delay_s": n,
+"methods": ["POST", ...] (the status only for these; default all)},
 POST /fake/readers {"path": name, "readers": n, "ready": bool},
 GET /fake/calls -> [[method, path], ...], POST /fake/exit.
 """
@@ -35,7 +36,7 @@ lock = threading.Lock()
 confs = {}          # name -> dict
 runtime = {}        # name -> {"readers": n, "ready": bool}
 calls = []
-fault = {"status": None, "delay_s": 0}
+fault = {"status": None, "delay_s": 0, "methods": None}
 
 
 def go_duration(text):
@@ -129,7 +130,7 @@ class Handler(BaseHTTPRequestHandler):
             calls.append([method, url.path])
         if fault["delay_s"]:
             time.sleep(fault["delay_s"])
-        if fault["status"]:
+        if fault["status"] and (not fault["methods"] or method in fault["methods"]):
             return self.error(fault["status"], "fault injected")
         if body is None and method in ("POST", "PATCH"):
             return self.error(400, "invalid JSON")

@@ -110,16 +110,62 @@ import TestSupport
         #expect(try String(contentsOfFile: config, encoding: .utf8) == edited)
     }
 
+    @Test func aHandEditMadeWhileTheAPIIsSlowIsKept() async throws {
+        let fake = try await FakeMediaMTX(directory: dir.path)
+        let (sync, config) = try sync(fake)
+        try fake.call("POST", "/fake/fault", #"{"delay_s": 1}"#)
+        let applying = Task { await sync.apply(try paths()) }
+        try await Task.sleep(for: .milliseconds(500))
+        let edited = try String(contentsOfFile: config, encoding: .utf8) + "# a hand edit\n"
+        try edited.write(toFile: config, atomically: true, encoding: .utf8)
+        let status = try await applying.value
+        #expect(status.synced, "\(status)")
+        let after = try String(contentsOfFile: config, encoding: .utf8)
+        #expect(after.contains("# a hand edit") && MediaMTXConfigFile.managedNames(in: after) == ["live", "snap"])
+    }
+
+    @Test func aFileTooLargeOrUnreadableIsNeverReplaced() async throws {
+        let (sync, config) = try sync(nil, port: Int(freePort()))
+        let big = "logLevel: info\npaths:\n" + String(repeating: "# filler line of an operator's long file\n", count: 110_000) + "  op_tail:\n"
+        try big.write(toFile: config, atomically: true, encoding: .utf8)
+        let status = await sync.apply(try paths())
+        #expect(!status.synced && status.reason?.contains("not changed") == true, "\(status)")
+        #expect(try String(contentsOfFile: config, encoding: .utf8) == big)
+    }
+
+    @Test func aSymlinkedConfigurationIsWrittenWhereItPoints() async throws {
+        let fake = try await FakeMediaMTX(directory: dir.path)
+        let (sync, config) = try sync(fake)
+        let real = dir.file("real.yml")
+        try FileManager.default.moveItem(atPath: config, toPath: real)
+        try FileManager.default.createSymbolicLink(atPath: config, withDestinationPath: real)
+        #expect(await sync.apply(try paths()).synced)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: config) == real, "still a link")
+        #expect(MediaMTXConfigFile.managedNames(in: try String(contentsOfFile: real, encoding: .utf8)) == ["live", "snap"])
+    }
+
     @Test func aRejectedPathIsNotWrittenToTheFile() async throws {
         let fake = try await FakeMediaMTX(directory: dir.path)
         let (sync, config) = try sync(fake)
         await sync.apply(try paths())
         let good = try String(contentsOfFile: config, encoding: .utf8)
-        // MediaMTX answers 400 (as it does for an unknown field): the file stays as it was.
-        try fake.call("POST", "/fake/fault", #"{"status": 400}"#)
+        // MediaMTX answers 400 to the change (as it does for an unknown field): the file stays as it was.
+        try fake.call("POST", "/fake/fault", #"{"status": 400, "methods": ["POST", "PATCH"]}"#)
         let status = await sync.apply(try paths(closeAfter: "30s"))
         #expect(!status.synced && status.reason?.contains("rejected") == true, "\(status)")
         #expect(try String(contentsOfFile: config, encoding: .utf8) == good)
+    }
+
+    /// A 401/403 (an API with authentication) or a 404 says nothing about the
+    /// paths: the file carries the change, as when the API is down.
+    @Test(arguments: [401, 403, 404])
+    func anAPIAnswerThatIsNotARejectionFallsBackToTheFile(_ code: Int) async throws {
+        let fake = try await FakeMediaMTX(directory: dir.path)
+        let (sync, config) = try sync(fake)
+        try fake.call("POST", "/fake/fault", #"{"status": \#(code)}"#)
+        let status = await sync.apply(try paths())
+        #expect(status.synced && !status.apiUp && status.reason?.contains("\(code)") == true, "\(status)")
+        #expect(MediaMTXConfigFile.managedNames(in: try String(contentsOfFile: config, encoding: .utf8)) == ["live", "snap"])
     }
 
     @Test func whenMediaMTXIsDownTheFileCarriesTheChangeAndTheBreakerOpens() async throws {

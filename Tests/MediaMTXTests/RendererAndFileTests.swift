@@ -145,6 +145,41 @@ import TestSupport
         #expect { try MediaMTXConfigFile.merge(existing: "bogusKey: 1\npaths:\n", paths: [], apiAddress: "127.0.0.1:9997") } throws: { "\($0)".contains("unknown top-level setting bogusKey") }
     }
 
+    /// Camera ids that YAML would read as something else (`on`/`yes` are
+    /// booleans to MediaMTX's loader, `123` a number) stay strings: path
+    /// names are written quoted.
+    @Test func pathNamesThatLookLikeYAMLValuesStayStrings() throws {
+        var desired = DesiredState()
+        for name in ["on", "yes", "no", "off", "123", "null", "1e3", "y"] {
+            desired.cameras[try CameraID.init(name)] = CameraSpec(source: .test(try TestPattern()))
+        }
+        let paths = try PathRendererTests.renderer.render(desired)
+        let merged = try MediaMTXConfigFile.merge(existing: nil, paths: paths, apiAddress: "127.0.0.1:9997")
+        #expect(Set(MediaMTXConfigFile.managedNames(in: merged)) == Set(paths.map(\.name)))
+        let dir = TemporaryDirectory("mtx-names")
+        try merged.write(toFile: dir.file("m.yml"), atomically: true, encoding: .utf8)
+        let script = "import json,sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(json.dumps(sorted(str(type(k).__name__) + ':' + str(k) for k in d['paths'])))"
+        let result = try runProgram("/usr/bin/python3", ["-c", script, dir.file("m.yml")])
+        let keys = try JSONValue.parse(result.output)
+        #expect(keys == .array(paths.map(\.name).sorted().map { .string("str:\($0)") }), "\(result.output)")
+    }
+
+    @Test func anOperatorsFileWithCRLFACommentedPathsLineOrWiderIndentIsKept() throws {
+        let crlf = "logLevel: info\r\napiAddress: :9997\r\npaths: # my cameras\r\n    mine:\r\n        source: publisher\r\n"
+        let merged = try MediaMTXConfigFile.merge(existing: crlf, paths: try Self.paths(), apiAddress: "127.0.0.1:9997")
+        #expect(!merged.unicodeScalars.split(separator: "\n").contains { $0.last != "\r" }, "every line still ends in CR LF")
+        #expect(merged.components(separatedBy: "apiAddress:").count == 2, "one apiAddress")
+        let doc = try YAMLParser.parse(merged)
+        #expect(doc["paths"]?["mine"]?["source"] == .string("publisher"))
+        #expect(doc["paths"]?["live"] != nil && doc["logLevel"] == .string("info"))
+        #expect(merged.contains("\r\n    \"live\":\r\n        source:"), "the agent's block lines up with the operator's 4-space paths")
+        #expect(MediaMTXConfigFile.managedNames(in: merged) == (try Self.paths()).map(\.name))
+        #expect(MediaMTXConfigFile.isInStep(merged, paths: try Self.paths()))
+        // Removing the block by hand is noticed.
+        let removed = YAMLParser.lines(merged).lines.filter { !$0.contains("live") && !$0.contains("camgate") }.joined(separator: "\n")
+        #expect(!MediaMTXConfigFile.isInStep(removed, paths: try Self.paths()))
+    }
+
     @Test func markersThatDoNotPairUpStopTheMergeInsteadOfGuessing() throws {
         let once = try MediaMTXConfigFile.merge(existing: "logLevel: info\npaths:\n  mine:\n    source: publisher\n", paths: try Self.paths(), apiAddress: "127.0.0.1:9997")
         let noEnd = once.replacingOccurrences(of: MediaMTXConfigFile.endMarker + "\n", with: "")
