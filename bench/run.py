@@ -172,6 +172,12 @@ def measure_recording(binary, work):
     agent = Agent(binary, data, config)
     wait_for(lambda: len(ffmpeg_pids(data)) == 4, 10)
     time.sleep(15)  # past start-up: first segments opened and indexed
+    # Segments rotate on the wall clock (:00 and :30 with 1800 s): a window
+    # that spans a rotation would count its index commits twice (they are
+    # added below, per rotation). Start after the next one if it is close.
+    to_boundary = 1800 - time.time() % 1800
+    if to_boundary < WINDOW + 5:
+        time.sleep(to_boundary + 10)
     kids = ffmpeg_pids(data)
     a0, k0, io0, t0 = stat(agent.proc.pid), {k: stat(k) for k in kids}, io(agent.proc.pid), time.monotonic()
     time.sleep(WINDOW)

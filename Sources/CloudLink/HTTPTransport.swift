@@ -99,11 +99,14 @@ public final class HTTPTransport: Sendable {
                 head.headers.add(name: "Content-Length", value: String(bytes.count))
             }
             head.headers.add(name: "Connection", value: "close")
-            try await outbound.write(.head(head))
-            if let bytes = request.body {
-                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
-            }
-            try await outbound.write(.end(nil))
+            // Head, body and end in one write: written part by part, a server
+            // that answers and closes as soon as it has the body could make
+            // the last write fail (I/O on closed channel) after it had taken
+            // the request; the request would then be sent twice.
+            var parts: [HTTPClientRequestPart] = [.head(head)]
+            if let bytes = request.body { parts.append(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
+            parts.append(.end(nil))
+            try await outbound.write(contentsOf: parts)
 
             var iterator = inbound.makeAsyncIterator()
             var start: HTTPResponseStart?
