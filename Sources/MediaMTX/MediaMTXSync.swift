@@ -109,14 +109,15 @@ public actor MediaMTXSync {
         }
         // The API calls took time: an operator's edit made meanwhile is
         // merged again rather than overwritten.
+        let onDisk: String?
         do {
-            let now = try readFile()
-            if now != existing { text = try MediaMTXConfigFile.merge(existing: now, paths: paths, apiAddress: endpoints.apiAddress) }
+            onDisk = try readFile()
+            if onDisk != existing { text = try MediaMTXConfigFile.merge(existing: onDisk, paths: paths, apiAddress: endpoints.apiAddress) }
         } catch {
             status = MediaMTXStatus(apiUp: apiUp, synced: false, reason: "the MediaMTX configuration changed while it was synced and cannot be merged: \(error)")
             return status
         }
-        if text != currentFile() {
+        if text != onDisk {
             do {
                 // A symlinked configuration is written where it points (the link stays).
                 let target = FileSystem.realPath(settings.config) ?? settings.config

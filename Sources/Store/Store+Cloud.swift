@@ -77,12 +77,7 @@ extension Store {
                                       .optional(command.expiresAtMs), .integer(nowMs)])
                 isNew = connection.changes == 1
             }
-            if !id.isEmpty {
-                let current = try connection.query("SELECT resume_id FROM cloud_state WHERE id = 1").first?.text(0)
-                if Store.isAfter(id, current) {
-                    try connection.query("UPDATE cloud_state SET resume_id = ? WHERE id = 1", [.text(id)])
-                }
-            }
+            if !id.isEmpty { try moveResumePoint(to: id) }
             return (seq, isNew)
         }
     }
@@ -98,6 +93,12 @@ extension Store {
     /// Moves the resume point to an id committed without an event (an
     /// `id:` line with no data), under the same rules as `storeEvent`.
     public func commitResumeID(_ id: String) throws {
+        try moveResumePoint(to: id)
+    }
+
+    /// The one rule for the resume point: it moves to `id` only forward,
+    /// and only to an id a header can carry (`isAfter`).
+    private func moveResumePoint(to id: String) throws(SQLiteError) {
         let current = try connection.query("SELECT resume_id FROM cloud_state WHERE id = 1").first?.text(0)
         if Store.isAfter(id, current) {
             try connection.query("UPDATE cloud_state SET resume_id = ? WHERE id = 1", [.text(id)])
