@@ -50,15 +50,25 @@ let package = Package(
             "CamgateCore", "CloudLink", "Platform",
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // The local API: HTTP/1.1 server on a Unix socket (and optional TCP), its client, metrics text, status page.
+        .target(name: "LocalAPI", dependencies: [
+            "CamgateCore", "Platform",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The agent: wires store, supervisor and media under a ServiceGroup.
         .target(name: "Daemon", dependencies: [
-            "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink", "Hardware", "MediaMTX",
+            "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "camgate", dependencies: [
-            "CamgateCore", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware", "MediaMTX",
+            "CamgateCore", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,8 +94,9 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "CamgateCore", "TestSupport"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Platform", "CamgateCore", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Platform", "CamgateCore", "TestSupport"]),
+        .testTarget(name: "LocalAPITests", dependencies: ["LocalAPI", "Daemon", "CamgateCore", "Store", "Platform", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [
-            "Daemon", "Store", "Media", "Supervisor", "Platform", "CamgateCore", "TestSupport",
+            "Daemon", "Store", "LocalAPI", "Media", "Supervisor", "Platform", "CamgateCore", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -32,6 +32,7 @@ extension Agent {
         }
         do {
             try await store.record(changes, report: options.reportRecordings)
+            for case .finished(_, _, _, let bytes) in events { counters.noteFinished(camera, bytes: bytes) }
             if options.reportRecordings, changes.contains(where: { if case .finished = $0 { true } else { false } }) { reportsQueued() }
             if events.contains(where: { if case .started = $0 { true } else { false } }) {
                 try await store.setCameraState(camera, .recording, lastError: .some(nil))
@@ -164,6 +165,8 @@ extension Agent {
             }
         }
         try? await store.deleteRecordings(ids: removed)
+        counters.retentionDeletedSegments += removed.count
+        counters.retentionDeletedBytes += bytes
         let today = Timestamp.utcDate(milliseconds: WallClock.nowMilliseconds())
         for dir in directories where FileSystem.basename(dir) < today { FileSystem.removeDirectoryIfEmpty(dir) }
         let reasons = Set(deletions.map(\.reason.rawValue)).sorted().joined(separator: ", ")

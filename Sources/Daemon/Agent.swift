@@ -86,6 +86,8 @@ public actor Agent {
     /// Bumped at each recorder start, so that the bookkeeping of an old
     /// recorder's end never touches its successor's indexer.
     var indexerGenerations: [CameraID: Int] = [:]
+    /// Counts since start, for the metrics.
+    public internal(set) var counters = AgentCounters()
 
     /// Instants at which a held workload may start again; the service
     /// sleeps until each and reconciles.

@@ -20,6 +20,8 @@ public actor CloudBridge: EventStreamSink, ReportSource {
     private var flush: @Sendable () -> Void = {}
     private var linkUp: @Sendable () -> Void = {}
     private var lastState: JSONValue?
+    /// Events received since the agent started (metrics).
+    public private(set) var eventsReceived = 0
 
     public init(store: Store, agent: Agent, layout: DataLayout, transport: HTTPTransport, logger: Logger) {
         self.store = store
@@ -46,6 +48,7 @@ public actor CloudBridge: EventStreamSink, ReportSource {
     }
 
     public func receive(_ event: SSEParser.Event) async throws {
+        eventsReceived += 1
         // Decoded first (pure), so that a command is recorded in the same
         // transaction as its event.
         let decoded = Result { () throws(ConfigurationError) -> CloudMessage? in try CloudProtocol.decode(type: event.type, data: event.data) }

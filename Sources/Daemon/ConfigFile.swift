@@ -18,6 +18,8 @@ public struct ConfigFile: Sendable {
     public var encoderPriority: [EncoderBackend] = EncoderBackend.defaultPriority
     /// `"mediamtx": {"config": PATH, "binary": PATH}`; nil: no viewing.
     public var mediamtx: MediaMTXSettings?
+    /// The optional TCP listener of the local API.
+    public var api: APISettings?
 
     /// Reads and validates the file. Every problem is a `ConfigurationError`
     /// naming the field; nothing else is touched.
@@ -32,10 +34,11 @@ public struct ConfigFile: Sendable {
             throw ConfigurationError(field: "", reason: "\(path) is larger than \(sizeLimit) bytes")
         }
         let json = try JSONValue.parse(bytes)
-        let desired = try DesiredState(json: json, strict: true, extraTopLevelFields: ["cloud", "hardware", "mediamtx"])
+        let desired = try DesiredState(json: json, strict: true, extraTopLevelFields: ["cloud", "hardware", "mediamtx", "api"])
         let cloud = try json["cloud"].flatMap { $0 == .null ? nil : $0 }.map { value throws(ConfigurationError) in try CloudConfiguration(json: value, path: "cloud") }
         var file = ConfigFile(path: path, desired: desired, cloud: cloud)
         if let value = json["mediamtx"], value != .null { file.mediamtx = try MediaMTXSettings(json: value, path: "mediamtx") }
+        if let value = json["api"], value != .null { file.api = try APISettings(json: value, path: "api") }
         if let hardware = try JSONObjectReader(json, path: "").object("hardware") {
             try hardware.rejectUnknown(allowed: ["encoder_priority"])
             if let value = hardware.value("encoder_priority") {
@@ -69,5 +72,20 @@ public enum DemoConfiguration {
         return DesiredState(revision: 0,
                             cameras: [camera: CameraSpec(source: .test(pattern), record: true, view: false)],
                             recording: RecordingPolicy(segmentSeconds: 10, retainDays: 1, minFreePercent: 5))
+    }
+}
+
+extension ConfigFile {
+    /// Writes `state`'s cameras and revision into the config file, keeping
+    /// its other sections, mode and owner (API edits survive a restart).
+    public static func writeDesired(_ state: DesiredState, to path: String) throws {
+        let bytes = try FileSystem.read(path, limit: sizeLimit + 1)
+        guard bytes.count <= sizeLimit else { throw ConfigurationError(field: "", reason: "\(path) is larger than \(sizeLimit) bytes") }
+        guard case .object(var document) = try JSONValue.parse(bytes), case .object(let desired) = state.json else {
+            throw ConfigurationError(field: "", reason: "\(path) is not a JSON object")
+        }
+        document["cameras"] = desired["cameras"]
+        document["revision"] = desired["revision"]
+        try FileSystem.writeAtomically(path, Array((JSONValue.object(document).serialized() + "\n").utf8), mode: 0o640, keepingAttributes: true)
     }
 }

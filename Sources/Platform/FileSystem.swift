@@ -24,18 +24,7 @@ public enum FileSystem {
 
     /// Reads bytes `offset..<EOF` (at most `limit`), for tailing a file that grows.
     public static func read(_ path: String, from offset: Int64, limit: Int) throws(SystemError) -> [UInt8] {
-        let fd = try syscall("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
-        defer { close(fd) }
-        var out = [UInt8](repeating: 0, count: limit)
-        var filled = 0
-        while filled < limit {
-            let n = try syscall("pread", path) {
-                out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, limit - filled, off_t(offset) + off_t(filled)) }
-            }
-            if n == 0 { break }
-            filled += n
-        }
-        return Array(out[0..<filled])
+        try FileReader(path, followLinks: true).read(at: offset, count: limit)
     }
 
     /// The last `bytes` bytes of a file (for the tail of a log).

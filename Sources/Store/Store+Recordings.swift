@@ -1,9 +1,9 @@
 import CamgateCore
 
 extension Store {
-    private static let recordingColumns = "id, camera, file, start_ms, end_ms, duration, bytes, status"
+    static let recordingColumns = "id, camera, file, start_ms, end_ms, duration, bytes, status"
 
-    private static func recording(_ row: Row) -> RecordingRow? {
+    static func recording(_ row: Row) -> RecordingRow? {
         guard let camera = try? CameraID(row.text(1) ?? ""), let status = RecordingStatus(rawValue: row.text(7) ?? "") else { return nil }
         return RecordingRow(id: row.int(0) ?? 0, camera: camera, file: row.text(2) ?? "", startMs: row.int(3) ?? 0,
                             endMs: row.int(4), duration: row.double(5), bytes: row.int(6) ?? 0, status: status)
@@ -107,16 +107,7 @@ extension Store {
 
     /// The most recent events, newest last.
     public func events(limit: Int = 50, camera: CameraID? = nil) throws -> [EventRow] {
-        let rows: [Row]
-        if let camera {
-            rows = try connection.query("SELECT id, at, camera, level, kind, message FROM events WHERE camera = ? ORDER BY id DESC LIMIT ?", [.text(camera.rawValue), .int(limit)])
-        } else {
-            rows = try connection.query("SELECT id, at, camera, level, kind, message FROM events ORDER BY id DESC LIMIT ?", [.int(limit)])
-        }
-        return rows.reversed().map { row in
-            EventRow(id: row.int(0) ?? 0, atMs: row.int(1) ?? 0, camera: row.text(2).flatMap { try? CameraID($0) },
-                     level: EventLevel(rawValue: row.text(3) ?? "") ?? .info, kind: row.text(4) ?? "", message: row.text(5) ?? "")
-        }
+        try events(limit: limit, camera: camera, beforeID: nil).reversed()
     }
 
     /// Keeps the event log bounded.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import CamgateCore
+import LocalAPI
+import Platform
 
 /// `camgate`: the agent daemon (`run`) and the commands that inspect it.
 @main
@@ -8,7 +10,7 @@ struct Camgate: AsyncParsableCommand {
         commandName: "camgate",
         abstract: "Camera gateway agent: records cameras, keeps MediaMTX in step, follows the cloud.",
         version: CamgateCore.version,
-        subcommands: [Run.self, Status.self, Recordings.self, Detect.self, View.self, Snapshot.self, Cloud.self, MediaMTXConfig.self, Capture.self, Transcode.self]
+        subcommands: [Run.self, Status.self, Cameras.self, Events.self, Recordings.self, Detect.self, View.self, Snapshot.self, Cloud.self, MediaMTXConfig.self, Capture.self, Transcode.self]
     )
 }
 
@@ -16,6 +18,14 @@ struct Camgate: AsyncParsableCommand {
 struct DataDirectoryOptions: ParsableArguments {
     @Option(name: .long, help: "The agent's data directory (database, recordings, logs).")
     var dataDir: String = "/var/lib/camgate"
+
+    @Option(name: .long, help: "The agent's API socket. Default: /run/camgate/api.sock for /var/lib/camgate, else DATA/api.sock.")
+    var apiSocket: String?
+
+    /// The socket the agent serves and the CLI asks.
+    var socketPath: String {
+        apiSocket.map(FileSystem.absolute) ?? APISocketPath.resolve(dataDirectory: FileSystem.absolute(dataDir))
+    }
 }
 
 /// Prints `camgate: error: …` to stderr and exits with `code`.

@@ -90,11 +90,10 @@ struct CloudReconnect: AsyncParsableCommand {
     @OptionGroup var data: DataDirectoryOptions
 
     func run() async throws {
-        let store = try openStore(data)
-        guard let agent = try await store.agent(), try await agentIsRunning(store) else { throw fail("no agent is running with \(data.dataDir)", code: 1) }
-        guard try await store.cloudState() != nil else { throw fail("the agent using \(data.dataDir) has no cloud link configured", code: 1) }
-        guard kill(agent.identity.pid, SIGUSR1) == 0 else { throw fail("cannot signal pid \(agent.identity.pid): \(SystemError(call: "kill", errno: errno))", code: 1) }
-        print("asked the agent (pid \(agent.identity.pid)) to reconnect")
+        let answer = try await data.call("POST", "/api/v1/cloud/reconnect")
+        let message = answer.json?["message"]?.stringValue ?? ""
+        guard answer.json?["ok"] == .bool(true) else { throw fail("the agent using \(data.dataDir) cannot reconnect: \(message)", code: 1) }
+        print("asked the agent to reconnect: \(message)")
     }
 }
 

@@ -6,6 +6,7 @@ import CamgateCore
 import CloudLink
 import Daemon
 import Hardware
+import LocalAPI
 import Logging
 import Media
 import MediaMTX
@@ -51,6 +52,15 @@ struct Run: AsyncParsableCommand {
             }
         } catch {
             throw fail("invalid configuration: \(error)", code: 2)
+        }
+
+        // The API's TCP token: checked with the config, before anything is touched.
+        var apiToken: String?
+        if let api = configFile?.api {
+            switch api.readToken() {
+            case .success(let token): apiToken = token
+            case .failure(let error): throw fail("invalid configuration: \(error)", code: 2)
+            }
         }
 
         // 2. ffmpeg.
@@ -139,7 +149,9 @@ struct Run: AsyncParsableCommand {
         }
         let service = AgentService(agent: agent, supervisor: supervisor, store: store,
                                    notifier: SystemdNotifier(environment: SystemdNotifier.processEnvironment), cloud: cloud, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
+        let api = makeAPIServer(store: store, agent: agent, layout: layout, configFile: configFile, cloud: cloud, token: apiToken, logger: logger)
+        // Shut down in reverse order: the API stops answering first, then the agent stops its children.
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service), .init(service: api)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         do {
@@ -150,6 +162,29 @@ struct Run: AsyncParsableCommand {
         }
         if cloud == nil { await transport?.shutdown() }
         withExtendedLifetime(lock) {}
+    }
+
+    private func makeAPIServer(store: Store, agent: Agent, layout: DataLayout, configFile: ConfigFile?, cloud: CloudRunner?,
+                               token: String?, logger: Logger) -> LocalAPIServer {
+        var context = APIRoutes.Context()
+        context.cloudManaged = configFile?.cloud != nil
+        context.configFile = demo ? nil : configFile?.path
+        if let cloud {
+            let client = cloud.client, uplink = cloud.uplink, bridge = cloud.bridge
+            context.cloudReconnect = {
+                client.reconnectNow()
+                uplink.retryNow()
+                return "reconnecting now"
+            }
+            context.cloudEventsReceived = { await bridge.eventsReceived }
+        }
+        let routes = APIRoutes(store: store, agent: agent, layout: layout, context: context, metrics: APIMetrics(), logger: logger)
+        var settings = LocalAPIServer.Configuration(socketPath: data.socketPath)
+        if let api = configFile?.api {
+            settings.tcp = (api.host, api.port)
+            settings.token = token
+        }
+        return LocalAPIServer(configuration: settings, handler: routes, logger: logger)
     }
 
     private func resolveDesiredState(store: Store, configFile: ConfigFile?, logger: Logger) async throws -> DesiredState {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CamgateCore
 import Daemon
+import LocalAPI
 import Media
 import Platform
 import Store
@@ -17,6 +18,11 @@ struct Status: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        if let answer = try await data.read("/api/v1/status") {
+            print(json ? answer.adding("answered_by", .string("agent")).serialized() : StatusReport.text(of: answer))
+            return
+        }
+        if !json { noteOffline(data) }
         let layout = DataLayout(root: FileSystem.absolute(data.dataDir))
         let store: Store
         do { store = try Store.openReadOnly(directory: layout.root) } catch { throw fail("\(error)", code: 1) }
@@ -28,6 +34,7 @@ struct Status: AsyncParsableCommand {
         if json {
             guard case .object(var fields) = report.json else { return }
             fields["viewing"] = .array(viewing.map(\.json))
+            fields["answered_by"] = .string("database")
             print(JSONValue.object(fields).serialized())
         } else {
             print(report.text)
