@@ -135,7 +135,22 @@ import TestSupport
         #expect(result.status == 2 && result.output.contains("cannot read"))
         try "{\"cameras\": ".write(toFile: dir.file("bad.json"), atomically: true, encoding: .utf8)
         result = try runProgram(Repository.camgate, ["run", "--config", dir.file("bad.json"), "--data-dir", data])
-        #expect(result.status == 2 && result.output.contains("not valid JSON"))
+        #expect(result.status == 2 && result.output.contains("not valid JSON at line 1, column 13: expected a value"), "\(result.output)")
+        #expect(!FileManager.default.fileExists(atPath: data))
+    }
+
+    /// A FIFO with no writer used to block the agent forever (read waited
+    /// for a writer); a directory or a device is no configuration either.
+    @Test func aConfigThatIsNotARegularFileIsRefusedAtOnce() throws {
+        let fifo = dir.file("config.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for (path, kind) in [(fifo, "a FIFO"), (dir.path, "a directory"), ("/dev/null", "a character device")] {
+            let started = ContinuousClock.now
+            let result = try runProgram(Repository.camgate, ["run", "--config", path, "--data-dir", data], timeout: .seconds(10))
+            #expect(result.status == 2, "\(result.output)")
+            #expect(result.output.contains("\(path) is \(kind)") && result.output.contains("not a regular file"), "\(result.output)")
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
         #expect(!FileManager.default.fileExists(atPath: data))
     }
 
