@@ -188,6 +188,13 @@ public enum FileSystem {
         return String(cString: resolved)
     }
 
+    /// The target of a symbolic link, as stored (not resolved further).
+    public static func readLink(_ path: String) throws(SystemError) -> String {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = try syscall("readlink", path) { buffer.withUnsafeMutableBytes { readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count - 1) } }
+        return String(decoding: buffer[..<count], as: UTF8.self)
+    }
+
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
