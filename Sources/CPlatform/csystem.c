@@ -94,3 +94,11 @@ long csys_clock_ticks(void) {
 int csys_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
 }
+
+int csys_ignore_signal(int signo) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_IGN;
+    sigemptyset(&action.sa_mask);
+    return sigaction(signo, &action, NULL);
+}

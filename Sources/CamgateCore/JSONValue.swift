@@ -22,10 +22,12 @@ public enum JSONValue: Hashable, Sendable {
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw ConfigurationError(field: "", reason: "not valid JSON: \(JSONValue.describe(error))")
         } catch {
-            throw ConfigurationError(field: "", reason: "not valid JSON: \(error)")
+            // The grammar's own account, with a position, when it has one;
+            // else the decoder's (invalid UTF-8, a number out of range…).
+            if let syntax = JSONSyntaxError.locate(in: bytes) { throw ConfigurationError(field: "", reason: "not valid JSON at \(syntax)") }
+            let detail = (error as? DecodingError).map(JSONValue.describe) ?? "\(error)"
+            throw ConfigurationError(field: "", reason: "not valid JSON: \(detail)")
         }
         if let path = duplicateKey(in: bytes) {
             throw ConfigurationError(field: path, reason: "this key appears twice in its object; each key may appear once")

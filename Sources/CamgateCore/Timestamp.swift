@@ -20,7 +20,9 @@ public enum Timestamp {
         return text + "Z"
     }
 
-    /// Parses RFC 3339 (`Z` or a numeric offset, optional fraction).
+    /// Parses RFC 3339 (`Z` or a numeric offset, optional fraction). A
+    /// date that does not exist (day 31 of a 30-day month, February 29 of
+    /// a common year) or an offset beyond 23:59 is refused (nil).
     public static func parseRFC3339(_ text: String) -> Int64? {
         let u = Array(text.utf8)
         func num(_ at: Int, _ len: Int) -> Int? {
@@ -35,7 +37,8 @@ public enum Timestamp {
         guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84 || u[10] == 116 || u[10] == 32, u[13] == 58, u[16] == 58,
               let year = num(0, 4), let month = num(5, 2), let day = num(8, 2),
               let hour = num(11, 2), let minute = num(14, 2), let second = num(17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else { return nil }
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60, second <= 60
+        else { return nil }
         var i = 19
         var millis = 0
         if i < u.count, u[i] == 46 {
@@ -53,7 +56,7 @@ public enum Timestamp {
         var offsetSeconds = 0
         if u[i] == 90 || u[i] == 122 {
             i += 1
-        } else if u[i] == 43 || u[i] == 45, let oh = num(i + 1, 2), i + 3 < u.count, u[i + 3] == 58, let om = num(i + 4, 2) {
+        } else if u[i] == 43 || u[i] == 45, let oh = num(i + 1, 2), i + 3 < u.count, u[i + 3] == 58, let om = num(i + 4, 2), oh < 24, om < 60 {
             offsetSeconds = (oh * 3600 + om * 60) * (u[i] == 43 ? 1 : -1)
             i += 6
         } else {
@@ -69,6 +72,17 @@ public enum Timestamp {
         parts.tm_sec = Int32(second)
         let epoch = Int64(timegm(&parts)) - Int64(offsetSeconds)
         return epoch * 1000 + Int64(millis)
+    }
+
+    /// The days of a month of the proleptic Gregorian calendar (RFC 3339
+    /// 5.7): timegm would roll an impossible date such as 2026-02-31 into
+    /// the next month instead of refusing it.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     /// The UTC calendar date `YYYY-MM-DD` of an instant.

@@ -17,7 +17,8 @@ public enum LinkState: Sendable, Equatable {
 
 /// Where the event stream delivers, and where it keeps its place.
 public protocol EventStreamSink: Sendable {
-    /// The id to resume from (`Last-Event-ID`), nil on first contact.
+    /// The id to resume from (`Last-Event-ID`), nil on first contact and
+    /// after an empty `id:` reset it.
     func resumeID() async -> String?
     /// One dispatched event, in stream order. Returns when it is stored (and
     /// handled): the stream is not read meanwhile. Throwing (it could not be
@@ -28,7 +29,8 @@ public protocol EventStreamSink: Sendable {
     /// resume point so that it is not sent again.
     func skipped(id: String?, reason: String) async
     /// The parser committed a last event id without dispatching an event
-    /// (an `id:` with no data): it is the resume point all the same.
+    /// (an `id:` with no data): it is the resume point all the same; empty
+    /// means there is none any more.
     func committed(id: String) async
 }
 
@@ -154,9 +156,10 @@ public final class EventStreamClient: Sendable {
                     }
                     committed = events.last?.lastEventID ?? committed
                     if parser.lastEventID != committed {
-                        // An `id:` ended a block without data: no event, but the id counts.
+                        // An `id:` ended a block without data: no event, but
+                        // the id counts; an empty one clears the resume point.
                         committed = parser.lastEventID
-                        if !committed.isEmpty { await sink.committed(id: committed) }
+                        await sink.committed(id: committed)
                     }
                 }
                 parser.finish()

@@ -19,6 +19,31 @@ public struct HTTPRequest: Sendable {
     }
 }
 
+extension HTTPRequest {
+    /// A header no request can carry.
+    public struct InvalidHeader: Error, CustomStringConvertible, Sendable {
+        public var name: String
+        public var description: String {
+            "the \(CameraID.quoted(name)) header cannot be sent: a name must be an HTTP token and a value cannot hold CR, LF or NUL"
+        }
+    }
+
+    /// Fetch's rule for a header: the name is a token, the value holds no
+    /// CR, LF or NUL. Everything else goes out as is — non-ASCII as UTF-8,
+    /// other control characters too: an SSE last event id may hold them
+    /// (WHATWG excludes only NUL) and must be sent back unchanged. NIO's
+    /// own check, stricter, is turned off for this reason and this one
+    /// runs before connecting.
+    static func validate(_ headers: [(String, String)]) throws(InvalidHeader) {
+        for (name, value) in headers {
+            let token = !name.isEmpty && name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+            guard token, !value.utf8.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else { throw InvalidHeader(name: name) }
+        }
+    }
+}
+
 public struct HTTPResponseStart: Sendable {
     public var status: Int
     public var headers: HTTPHeaders
@@ -74,6 +99,7 @@ public final class HTTPTransport: Sendable {
         _ body: @Sendable (HTTPResponseStart, inout HTTPBodyReader) async throws -> T
     ) async throws -> T {
         let endpoint = request.endpoint
+        try HTTPRequest.validate(request.headers + [("Host", endpoint.hostHeader)])
         let tls = endpoint.secure ? tlsContext : nil
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
@@ -86,7 +112,7 @@ public final class HTTPTransport: Sendable {
                     }
                     try sync.addHandler(IdleStateHandler(readTimeout: .nanoseconds(idleTimeout.nanoseconds)))
                     try sync.addHandler(FailOnIdleHandler())
-                    try sync.addHTTPClientHandlers()
+                    try sync.addHTTPClientHandlers(enableOutboundHeaderValidation: false)  // HTTPRequest.validate instead
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
             }

@@ -220,8 +220,9 @@ struct SimulatorServer {
         }
     }
 
-    static func encode(id: Int, type: String, data: String) -> String {
-        var text = "id: \(id)\nevent: \(type)\n"
+    /// One event; without `id` it leaves the client's last event id as it is.
+    static func encode(id: Int?, type: String, data: String) -> String {
+        var text = (id.map { "id: \($0)\n" } ?? "") + "event: \(type)\n"
         for line in data.split(separator: "\n", omittingEmptySubsequences: false) { text += "data: \(line)\n" }
         return text + "\n"
     }

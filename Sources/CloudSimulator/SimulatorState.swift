@@ -184,7 +184,10 @@ actor SimulatorState {
         streams[nextStreamID] = continuation
         let after = lastEventID.flatMap(Int.init) ?? 0
         if let desired = events.last(where: { $0.type == "desired" }), desired.id <= after {
-            continuation.yield(.event(id: desired.id, type: desired.type, data: desired.data))
+            // Re-sent without its id: per WHATWG any id the client reads
+            // becomes its last event id, and an older one would move its
+            // resume point back (and replay everything after it).
+            continuation.yield(.raw(SimulatorServer.encode(id: nil, type: desired.type, data: desired.data)))
         }
         for event in events where event.id > after {
             continuation.yield(.event(id: event.id, type: event.type, data: event.data))

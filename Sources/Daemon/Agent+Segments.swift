@@ -121,6 +121,7 @@ extension Agent {
     /// an exit went unnoticed), check MediaMTX's API, cap child logs, make
     /// tomorrow's directory.
     public func healthTick() async {
+        await checkDatabaseLog()
         await checkMediaMTXHealth()
         await reconcile(reason: "health")
         for (key, child) in await supervisor.running {
@@ -131,6 +132,26 @@ extension Agent {
             lastEventPrune = .now
             try? await store.pruneEvents()
             try? await store.pruneInbox()
+        }
+    }
+
+    /// A deleted `camgate.db-wal` (rm, a cleanup script) leaves the agent
+    /// writing to a log no other process sees: every CLI read fails with
+    /// "disk I/O error" while the agent itself works. Said plainly, then
+    /// repaired: the deleted log's content goes into the database and a new
+    /// log is started.
+    func checkDatabaseLog() async {
+        let wal = store.path + "-wal"
+        guard ProcFS.openFileTargets().contains("\(wal) (deleted)") else { return }
+        let problem = "the database's write-ahead log \(wal) was deleted while the agent was running; until it is rebuilt, other readers (the camgate CLI) fail with \"disk I/O error\""
+        logger.error("store: \(problem)")
+        do {
+            try await store.rebuildWAL()
+            logger.notice("store: write-ahead log rebuilt: its content is in the database and a new \(wal) was started")
+            try? await store.logEvent(.error, "database", "\(problem). Rebuilt: nothing was lost, a new log was started.")
+        } catch {
+            logger.error("store: cannot rebuild the write-ahead log (\(error)); retried on the next health tick, or restart the agent")
+            try? await store.logEvent(.error, "database", "\(problem). Not rebuilt yet: \(error)")
         }
     }
 

@@ -1,6 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CloudLink
 import Hardware
 import Logging
+import Platform
 import ServiceLifecycle
 import Store
 import Supervisor
@@ -44,13 +48,34 @@ public struct AgentService: Service {
         self.logger = logger
     }
 
+    /// Signals whose default action would end the agent and leave its
+    /// recorders unindexed, ignored from the very start (before the
+    /// configuration is read): SIGPIPE — a closed socket or pipe (journald
+    /// restarting, a client gone) must never kill the agent, a write fails
+    /// with EPIPE instead — and SIGHUP, SIGUSR1, SIGUSR2, which `run` then
+    /// traps to act on or log.
+    public static let ignoredSignals: [Int32] = [SIGPIPE, SIGHUP, SIGUSR1, SIGUSR2]
+
+    public static func ignoreFatalSignals() throws(SystemError) {
+        try Signals.ignore(ignoredSignals)
+    }
+
+    static func logIgnored(_ signals: UnixSignalsSequence, logger: Logger) async {
+        for await signal in signals {
+            logger.notice("received \(signal): ignored (the configuration is read at start: restart the agent to apply a change)")
+        }
+    }
+
     public func run() async throws {
-        let agent = agent, supervisor = supervisor, options = agent.options
+        let agent = agent, supervisor = supervisor, options = agent.options, logger = logger
+        do { try AgentService.ignoreFatalSignals() } catch { logger.error("signals: \(error)") }
         // `camgate cloud reconnect` (SIGUSR1): trapped from the start, so that
         // it can never end the agent (its default action would).
         let reconnectRequests = await UnixSignalsSequence(trapping: .sigusr1)
+        let otherSignals = await UnixSignalsSequence(trapping: .sighup, .sigusr2)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await supervisor.run() }
+            group.addTask { await AgentService.logIgnored(otherSignals, logger: logger) }
             group.addTask {
                 for await exit in supervisor.exits { await agent.handle(exit) }
             }

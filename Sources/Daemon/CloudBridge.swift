@@ -104,7 +104,7 @@ public actor CloudBridge: EventStreamSink, ReportSource {
     }
 
     public func skipped(id: String?, reason: String) async {
-        if let stored = try? await store.storeEvent(id: id ?? "", type: "(dropped)", data: "") {
+        if let stored = try? await store.storeEvent(id: id ?? "", type: "(dropped)", data: "", movesResumePoint: id?.isEmpty == false) {
             try? await store.setEventOutcome(seq: stored.seq, "dropped: \(reason)")
         }
     }

@@ -24,12 +24,18 @@ public struct ConfigFile: Sendable {
     /// Reads and validates the file. Every problem is a `ConfigurationError`
     /// naming the field; nothing else is touched.
     public static func load(_ path: String) throws(ConfigurationError) -> ConfigFile {
-        let bytes: [UInt8]
+        // A FIFO or a device is refused before any read: reading one could
+        // block the agent's start forever.
+        let read: (kind: FileSystem.FileKind, bytes: [UInt8])
         do {
-            bytes = try FileSystem.read(path, limit: sizeLimit + 1)
+            read = try FileSystem.readRegularFile(path, limit: sizeLimit + 1)
         } catch {
             throw ConfigurationError(field: "", reason: "cannot read \(path): \(error.message)")
         }
+        guard read.kind == .regular else {
+            throw ConfigurationError(field: "", reason: "\(path) is \(read.kind.rawValue), not a regular file: the configuration must be a file")
+        }
+        let bytes = read.bytes
         guard bytes.count <= sizeLimit else {
             throw ConfigurationError(field: "", reason: "\(path) is larger than \(sizeLimit) bytes")
         }

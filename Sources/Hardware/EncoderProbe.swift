@@ -11,7 +11,10 @@ import Platform
 /// (no device node, driver missing, libva error, trial failure).
 public struct EncoderProbe: Sendable {
     public var devRoot: String
+    /// The real trial (its timeout is set by `camgate detect`).
     public var trial: TrialEncoder
+    /// What decides instead of `trial` (tests: a fixed outcome).
+    var trialOverride: (any EncoderTrial)?
     public var driverDirectories: [String]
 
     public init(devRoot: String = "/dev", trial: TrialEncoder,
@@ -19,6 +22,13 @@ public struct EncoderProbe: Sendable {
         self.devRoot = devRoot
         self.trial = trial
         self.driverDirectories = driverDirectories
+    }
+
+    /// A probe whose trial encodes are decided by `outcome` (the seam the
+    /// decision is tested through: trial succeeds → usable, fails → not).
+    init(devRoot: String, outcome: any EncoderTrial, driverDirectories: [String] = []) {
+        self.init(devRoot: devRoot, trial: TrialEncoder(ffmpeg: "/nonexistent/ffmpeg"), driverDirectories: driverDirectories)
+        trialOverride = outcome
     }
 
     /// All candidates, trial encodes run in parallel.
@@ -30,7 +40,7 @@ public struct EncoderProbe: Sendable {
         pending += m2mCandidates(m2mNodes)
         pending.append((EncoderCandidate(backend: .software, device: "-", usable: false, reason: ""), .software))
 
-        let trial = trial
+        let trial: any EncoderTrial = trialOverride ?? trial
         return await withTaskGroup(of: (Int, String?).self) { group in
             var results = pending.map(\.0)
             for (index, (_, encoder)) in pending.enumerated() {
@@ -38,17 +48,26 @@ public struct EncoderProbe: Sendable {
                 group.addTask { (index, await trial.run(encoder)) }
             }
             for await (index, failure) in group {
-                if let failure {
-                    results[index].usable = false
-                    results[index].reason = failure
-                } else {
-                    results[index].usable = true
-                    results[index].reason = "trial encode succeeded"
-                    results[index].encoder = pending[index].1
-                }
+                if let encoder = pending[index].1 { results[index] = EncoderProbe.decide(results[index], encoder: encoder, trialFailure: failure) }
             }
             return results.sorted { ($0.backend, $0.device) < ($1.backend, $1.device) }
         }
+    }
+
+    /// The decision: a candidate is usable exactly when its trial encode
+    /// succeeded; otherwise the trial's reason is why not.
+    static func decide(_ candidate: EncoderCandidate, encoder: VideoEncoder, trialFailure: String?) -> EncoderCandidate {
+        var result = candidate
+        if let trialFailure {
+            result.usable = false
+            result.reason = trialFailure
+            result.encoder = nil
+        } else {
+            result.usable = true
+            result.reason = "trial encode succeeded"
+            result.encoder = encoder
+        }
+        return result
     }
 
     // MARK: - NVENC

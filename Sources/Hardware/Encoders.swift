@@ -71,6 +71,15 @@ public struct EncoderCandidate: Hashable, Sendable {
     }
 }
 
+/// What proves an encoder works: nil when it does, the reason otherwise.
+/// The agent's is `TrialEncoder` (real ffmpeg runs); tests give the probe
+/// a fixed outcome to check the decision both ways on any machine.
+public protocol EncoderTrial: Sendable {
+    func run(_ encoder: VideoEncoder) async -> String?
+}
+
+extension TrialEncoder: EncoderTrial {}
+
 /// Proves an encoder by encoding a few synthetic frames with the exact
 /// arguments the recorder would use. Listing an encoder in `ffmpeg
 /// -encoders` proves nothing (Debian's ffmpeg lists h264_nvenc, h264_qsv and

@@ -37,8 +37,9 @@ public struct SegmentIndexer: Sendable {
     /// Reads what changed since the last poll. `nowMs` picks the day
     /// directories to look at (today's, and yesterday's around midnight).
     public mutating func poll(nowMs: Int64) -> [SegmentEvent] {
-        var events = readSegmentList()
-        if let newest = newestSegmentName(nowMs: nowMs), newest > (lastFinished ?? ""),
+        let newest = newestSegmentName(nowMs: nowMs)
+        var events = readSegmentList(newest: newest)
+        if let newest, newest > (lastFinished ?? ""),
            let path = layout.segmentPath(camera, name: newest), path != current,
            let startMs = SegmentName.startMilliseconds(newest) {
             current = path
@@ -47,7 +48,9 @@ public struct SegmentIndexer: Sendable {
         return events
     }
 
-    private mutating func readSegmentList() -> [SegmentEvent] {
+    /// `newest`: the newest segment file on disk, whose start bounds the
+    /// end of the last listed one.
+    private mutating func readSegmentList(newest: String?) -> [SegmentEvent] {
         let list = layout.segmentList(camera)
         guard let size = try? FileSystem.fileSize(list) else { return [] }
         if size < offset {
@@ -58,14 +61,33 @@ public struct SegmentIndexer: Sendable {
         guard size > offset, let bytes = try? FileSystem.read(list, from: offset, limit: Int(size - offset)) else { return [] }
         offset += Int64(bytes.count)
         var events: [SegmentEvent] = []
-        for entry in parser.feed(bytes) {
+        let entries = parser.feed(bytes)
+        for (index, entry) in entries.enumerated() {
             guard let path = layout.segmentPath(camera, name: entry.name), let startMs = SegmentName.startMilliseconds(entry.name) else { continue }
             let bytes = (try? FileSystem.fileSize(path)) ?? 0
-            events.append(.finished(file: path, startMs: startMs, duration: entry.duration, bytes: bytes))
+            let next = index + 1 < entries.count ? entries[index + 1].name : newest.flatMap { $0 > entry.name ? $0 : nil }
+            let duration = SegmentIndexer.indexedDuration(listed: entry.duration, startMs: startMs, lastWriteMs: try? FileSystem.modificationTime(path),
+                                                          nextStartMs: next.flatMap(SegmentName.startMilliseconds))
+            events.append(.finished(file: path, startMs: startMs, duration: duration, bytes: bytes))
             if entry.name > (lastFinished ?? "") { lastFinished = entry.name }
             if current == path { current = nil }
         }
         return events
+    }
+
+    /// The duration indexed for a finished segment: ffmpeg's own, but its
+    /// end never later than the file's last write nor than the next
+    /// segment's start. A recorder frozen (SIGSTOP, a dead RTSP peer) lists,
+    /// once it runs again, a segment spanning the whole freeze and
+    /// overlapping the segments after it. Names have one-second resolution:
+    /// the next segment began before the end of its named second; the last
+    /// write is allowed the last frame's display time (up to 0.5 s).
+    public static func indexedDuration(listed: Double, startMs: Int64, lastWriteMs: Int64?, nextStartMs: Int64?) -> Double {
+        var duration = listed
+        // A last write before the start means the clock was stepped back: no bound.
+        if let lastWriteMs, lastWriteMs >= startMs { duration = min(duration, Double(lastWriteMs + 500 - startMs) / 1000) }
+        if let nextStartMs { duration = min(duration, Double(max(0, nextStartMs + 999 - startMs)) / 1000) }
+        return duration
     }
 
     private mutating func newestSegmentName(nowMs: Int64) -> String? {

@@ -8,6 +8,47 @@ public enum FileSystem {
     public static func read(_ path: String, limit: Int = 64 << 20) throws(SystemError) -> [UInt8] {
         let fd = try syscall("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
+        return try readAll(fd, path, limit: limit)
+    }
+
+    /// What a path is, in words: "a FIFO", "a directory"…
+    public enum FileKind: String, Sendable {
+        case regular = "a regular file"
+        case directory = "a directory"
+        case fifo = "a FIFO (named pipe)"
+        case characterDevice = "a character device"
+        case blockDevice = "a block device"
+        case socket = "a socket"
+        case other = "not a file"
+
+        init(mode: mode_t) {
+            switch mode & S_IFMT {
+            case S_IFREG: self = .regular
+            case S_IFDIR: self = .directory
+            case S_IFIFO: self = .fifo
+            case S_IFCHR: self = .characterDevice
+            case S_IFBLK: self = .blockDevice
+            case S_IFSOCK: self = .socket
+            default: self = .other
+            }
+        }
+    }
+
+    /// Reads a whole regular file (at most `limit` bytes); anything else (a
+    /// FIFO, a device, a directory) is not read and its kind is returned
+    /// with no bytes. Opened O_NONBLOCK and checked with fstat first, so a
+    /// FIFO with no writer can never block the caller.
+    public static func readRegularFile(_ path: String, limit: Int) throws(SystemError) -> (kind: FileKind, bytes: [UInt8]) {
+        let fd = try syscall("open", path) { open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) }
+        defer { close(fd) }
+        var st = stat()
+        _ = try syscall("fstat", path) { fstat(fd, &st) }
+        let kind = FileKind(mode: st.st_mode)
+        guard kind == .regular else { return (kind, []) }
+        return (kind, try readAll(fd, path, limit: limit))
+    }
+
+    private static func readAll(_ fd: Int32, _ path: String, limit: Int) throws(SystemError) -> [UInt8] {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while out.count < limit {
@@ -134,6 +175,13 @@ public enum FileSystem {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+
+    /// The target of a symbolic link, as stored (not resolved further).
+    public static func readLink(_ path: String) throws(SystemError) -> String {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = try syscall("readlink", path) { buffer.withUnsafeMutableBytes { readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count - 1) } }
+        return String(decoding: buffer[..<count], as: UTF8.self)
     }
 
     public static func isDirectory(_ path: String) -> Bool {

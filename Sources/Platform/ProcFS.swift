@@ -22,6 +22,12 @@ public enum ProcFS {
         public var isAlive: Bool { state != "Z" && state != "X" }
     }
 
+    /// What this process's open descriptors point to (`/proc/self/fd`). A
+    /// file deleted while open reads "<path> (deleted)".
+    public static func openFileTargets(root: String = "/proc") -> [String] {
+        ((try? FileSystem.list("\(root)/self/fd")) ?? []).compactMap { try? FileSystem.readLink("\(root)/self/fd/\($0)") }
+    }
+
     /// The kernel's boot id: a new random UUID at every boot.
     public static func bootID(root: String = "/proc") throws(SystemError) -> String {
         String(try FileSystem.readText("\(root)/sys/kernel/random/boot_id").filter { !$0.isWhitespace })

@@ -148,10 +148,33 @@ final class Statement {
             case .null: rc = sqlite3_bind_null(stmt, index)
             case .integer(let v): rc = sqlite3_bind_int64(stmt, index, v)
             case .real(let v): rc = sqlite3_bind_double(stmt, index, v)
-            case .text(let v): rc = sqlite3_bind_text(stmt, index, v, -1, camgate_sqlite_transient())
+            case .text(let v): rc = Statement.bindText(stmt, index, v)
             }
             guard rc == SQLITE_OK else { throw connection.error(rc, sql: sql) }
         }
+    }
+
+    /// Text is bound by its UTF-8 length, never as a C string: text from
+    /// outside (an SSE event's data, a command's arguments) may hold NUL,
+    /// and a C string would end there.
+    static func bindText(_ stmt: OpaquePointer, _ index: Int32, _ text: String) -> Int32 {
+        var text = text
+        return text.withUTF8 { bytes in
+            // A nil base address would bind NULL, not the empty string.
+            let empty: StaticString = ""
+            let base = bytes.baseAddress ?? empty.utf8Start
+            return base.withMemoryRebound(to: CChar.self, capacity: max(bytes.count, 1)) {
+                sqlite3_bind_text64(stmt, index, $0, sqlite3_uint64(bytes.count), camgate_sqlite_transient(), UInt8(SQLITE_UTF8))
+            }
+        }
+    }
+
+    /// A text column read by its byte length (`sqlite3_column_bytes`), so
+    /// that a NUL inside it is kept.
+    static func columnText(_ stmt: OpaquePointer, _ column: Int32) -> SQLiteValue {
+        guard let text = sqlite3_column_text(stmt, column) else { return .null }
+        let count = Int(sqlite3_column_bytes(stmt, column))
+        return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
     }
 
     /// The next row, or nil when the statement is done.
@@ -168,11 +191,7 @@ final class Statement {
                 case SQLITE_FLOAT: values.append(.real(sqlite3_column_double(stmt, i)))
                 case SQLITE_NULL: values.append(.null)
                 default:
-                    if let text = sqlite3_column_text(stmt, i) {
-                        values.append(.text(String(cString: text)))
-                    } else {
-                        values.append(.null)
-                    }
+                    values.append(Statement.columnText(stmt, i))
                 }
             }
             return Row(values: values)

@@ -57,14 +57,17 @@ extension Store {
 
     // MARK: - Inbox
 
-    /// Stores a dispatched event before anything acts on it, and moves the
-    /// resume point: the largest numeric id seen (ids are decimals that only
-    /// grow; a re-sent older `desired` must not move it back).
+    /// Stores a dispatched event before anything acts on it, and makes its
+    /// last event id the resume point, as WHATWG's event-stream rules do:
+    /// whatever the server last sent, even an older id, and an empty id
+    /// clears it (the next connection sends no `Last-Event-ID`).
     ///
     /// - Parameter command: a command the event carries: recorded in the
     ///   same transaction (a crash can no longer fall between the two), and
     ///   `commandIsNew` says whether its id was seen before.
-    public func storeEvent(id: String, type: String, data: String, command: NewCommand? = nil,
+    /// - Parameter movesResumePoint: false for a record whose id is not
+    ///   known (an oversized event that announced none).
+    public func storeEvent(id: String, type: String, data: String, command: NewCommand? = nil, movesResumePoint: Bool = true,
                            nowMs: Int64 = WallClock.nowMilliseconds()) throws -> (seq: Int64, commandIsNew: Bool) {
         try connection.transaction { () throws(SQLiteError) -> (Int64, Bool) in
             try connection.query("INSERT INTO sse_events (id, type, data, received_at) VALUES (?, ?, ?, ?)",
@@ -77,49 +80,34 @@ extension Store {
                                       .optional(command.expiresAtMs), .integer(nowMs)])
                 isNew = connection.changes == 1
             }
-            if !id.isEmpty { try moveResumePoint(to: id) }
+            if movesResumePoint { try setResumePoint(id) }
             return (seq, isNew)
         }
     }
 
     /// Stored events nothing acted on yet (the agent stopped in between).
     public func unhandledEvents() throws -> [StoredEvent] {
-        try connection.query("SELECT seq, id, type, data, received_at, outcome FROM sse_events WHERE outcome = 'received' ORDER BY seq").map { row in
-            StoredEvent(seq: row.int(0) ?? 0, id: row.text(1) ?? "", type: row.text(2) ?? "", data: row.text(3) ?? "",
-                        receivedAtMs: row.int(4) ?? 0, outcome: row.text(5) ?? "")
-        }
+        try connection.query("SELECT seq, id, type, data, received_at, outcome FROM sse_events WHERE outcome = 'received' ORDER BY seq").map(Store.storedEvent)
     }
 
-    /// Moves the resume point to an id committed without an event (an
-    /// `id:` line with no data), under the same rules as `storeEvent`.
+    /// The last event id the parser committed without an event (an `id:`
+    /// line with no data) becomes the resume point all the same.
     public func commitResumeID(_ id: String) throws {
-        try moveResumePoint(to: id)
+        try setResumePoint(id)
     }
 
-    /// The one rule for the resume point: it moves to `id` only forward,
-    /// and only to an id a header can carry (`isAfter`).
-    private func moveResumePoint(to id: String) throws(SQLiteError) {
-        let current = try connection.query("SELECT resume_id FROM cloud_state WHERE id = 1").first?.text(0)
-        if Store.isAfter(id, current) {
-            try connection.query("UPDATE cloud_state SET resume_id = ? WHERE id = 1", [.text(id)])
-        }
+    /// The one rule for the resume point (WHATWG): it is the last event id,
+    /// whatever it holds (non-ASCII included, sent back as UTF-8); empty
+    /// means none. An id with NUL is never a last event id (the parser
+    /// ignores it), nor one with CR or LF (a line cannot hold them): such a
+    /// value leaves the resume point as it is.
+    private func setResumePoint(_ id: String) throws(SQLiteError) {
+        guard Store.canBeLastEventID(id) else { return }
+        try connection.query("UPDATE cloud_state SET resume_id = ? WHERE id = 1", [id.isEmpty ? .null : .text(id)])
     }
 
-    /// Ids longer than this, or with anything but visible ASCII, never
-    /// become the resume point: it goes back to the server as the
-    /// `Last-Event-ID` header, and a value no HTTP header can carry would
-    /// stop every later connection (the protocol's ids are decimals).
-    public static let maximumResumeIDLength = 128
-
-    static func isResumable(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= maximumResumeIDLength && id.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
-    }
-
-    static func isAfter(_ candidate: String, _ current: String?) -> Bool {
-        guard isResumable(candidate) else { return false }
-        guard let current, !current.isEmpty else { return true }
-        if let a = UInt64(candidate), let b = UInt64(current) { return a > b }
-        return candidate != current
+    static func canBeLastEventID(_ id: String) -> Bool {
+        !id.utf8.contains { $0 == 0 || $0 == 0x0A || $0 == 0x0D }
     }
 
     public func setEventOutcome(seq: Int64, _ outcome: String) throws {
@@ -129,10 +117,12 @@ extension Store {
     /// Stored events in arrival order.
     public func storedEvents(limit: Int = Int(Store.eventInboxLimit)) throws -> [StoredEvent] {
         try connection.query("SELECT seq, id, type, data, received_at, outcome FROM (SELECT * FROM sse_events ORDER BY seq DESC LIMIT ?) ORDER BY seq",
-                             [.int(limit)]).map { row in
-            StoredEvent(seq: row.int(0) ?? 0, id: row.text(1) ?? "", type: row.text(2) ?? "", data: row.text(3) ?? "",
-                        receivedAtMs: row.int(4) ?? 0, outcome: row.text(5) ?? "")
-        }
+                             [.int(limit)]).map(Store.storedEvent)
+    }
+
+    private static func storedEvent(_ row: Row) -> StoredEvent {
+        StoredEvent(seq: row.int(0) ?? 0, id: row.text(1) ?? "", type: row.text(2) ?? "", data: row.text(3) ?? "",
+                    receivedAtMs: row.int(4) ?? 0, outcome: row.text(5) ?? "")
     }
 
     public func pruneInbox(keep: Int64 = Store.eventInboxLimit) throws {

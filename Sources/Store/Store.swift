@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CamgateCore
+import CSQLite
 
 /// Why the store could not be opened.
 public struct StoreOpenError: Error, CustomStringConvertible, Sendable {
@@ -39,7 +40,8 @@ public actor Store {
     /// Events kept in the log; older ones are pruned.
     public static let eventLogLimit: Int64 = 10_000
 
-    let connection: SQLiteConnection
+    /// Replaced only by `rebuildWAL`.
+    private(set) var connection: SQLiteConnection
     public nonisolated let path: String
     /// Migrations applied by this open (empty when the schema was current).
     public nonisolated let appliedMigrations: [String]
@@ -70,14 +72,36 @@ public actor Store {
             throw StoreOpenError(kind: .corrupt(movedTo: movedTo), path: path, detail: problem)
         }
         do {
-            try connection.execute("PRAGMA journal_mode = WAL")
-            try connection.execute("PRAGMA synchronous = NORMAL")
-            try connection.execute("PRAGMA foreign_keys = ON")
+            try configure(connection)
             let applied = try Schema.migrate(connection)
             return Store(connection: connection, applied: applied)
         } catch {
             throw StoreOpenError(kind: .unusable, path: path, detail: error.description)
         }
+    }
+
+    private static func configure(_ connection: SQLiteConnection) throws(SQLiteError) {
+        try connection.execute("PRAGMA journal_mode = WAL")
+        try connection.execute("PRAGMA synchronous = NORMAL")
+        try connection.execute("PRAGMA foreign_keys = ON")
+    }
+
+    /// After the `-wal` file was deleted under the open connection (which
+    /// keeps writing to it, unseen by any other reader): every frame of the
+    /// deleted log is checkpointed into the database, then a new connection
+    /// starts a new log file and replaces this one. Throws, changing
+    /// nothing, when the checkpoint could not complete (a reader was busy).
+    public func rebuildWAL() throws(SQLiteError) {
+        let result = try connection.query("PRAGMA wal_checkpoint(TRUNCATE)").first
+        guard result?.int(0) == 0 else {
+            throw SQLiteError(code: SQLITE_BUSY, message: "the checkpoint could not complete (a reader holds the log)", sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        // The new connection first: closing the old one must not look like
+        // the last close (which would checkpoint and unlink the log path).
+        let fresh = try SQLiteConnection(path: path, readOnly: false)
+        try Store.configure(fresh)
+        connection.close()
+        connection = fresh
     }
 
     /// Opens an existing database for reading (the CLI). No migration.

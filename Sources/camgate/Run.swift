@@ -42,6 +42,9 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // 0. No signal's default action may end the agent during its start
+        // (AgentService.run says why, and logs a failure to set this).
+        try? AgentService.ignoreFatalSignals()
         // 1. Configuration first: an invalid file touches nothing.
         var configFile: ConfigFile?
         do {

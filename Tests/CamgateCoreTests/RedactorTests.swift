@@ -46,6 +46,27 @@ import Testing
     func rejectsMalformedTimes(_ text: String) {
         #expect(Timestamp.parseRFC3339(text) == nil)
     }
+
+    /// timegm rolls an impossible date forward (2026-02-31 would be March
+    /// 3): it must be refused instead.
+    @Test(arguments: ["2026-02-31T00:00:00Z", "2026-02-29T00:00:00Z", "2100-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-06-31T12:00:00Z",
+                      "2026-09-31T00:00:00+02:00", "2026-11-31T00:00:00Z", "2026-01-32T00:00:00Z", "2026-01-00T00:00:00Z",
+                      "2026-11-22T10:30:00+24:00", "2026-11-22T10:30:00-01:60"])
+    func rejectsDatesAndOffsetsThatDoNotExist(_ text: String) {
+        #expect(Timestamp.parseRFC3339(text) == nil)
+    }
+
+    @Test func acceptsTheLastDayOfEveryMonthAndLeapDays() throws {
+        let lastDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        for (index, day) in lastDays.enumerated() {
+            let text = "2026-\(index < 9 ? "0" : "")\(index + 1)-\(day)T23:59:59Z"
+            let ms = try #require(Timestamp.parseRFC3339(text), "\(text)")
+            #expect(Timestamp.rfc3339(milliseconds: ms) == text, "not rolled over")
+        }
+        for leap in ["2024-02-29T00:00:00Z", "2000-02-29T00:00:00Z"] {
+            #expect(Timestamp.parseRFC3339(leap).map { Timestamp.rfc3339(milliseconds: $0) } == leap)
+        }
+    }
 }
 
 @Suite struct ProcessSpecTests {

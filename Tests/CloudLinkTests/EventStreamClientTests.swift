@@ -15,17 +15,17 @@ actor RecordingSink: EventStreamSink {
     func resumeID() async -> String? { resume }
     func receive(_ event: SSEParser.Event) async throws {
         events.append(event)
-        if let n = UInt64(event.lastEventID), n > UInt64(resume ?? "0") ?? 0 { resume = event.lastEventID }
+        resume = event.lastEventID.isEmpty ? nil : event.lastEventID  // WHATWG: whatever it is; empty is none
     }
     func linkChanged(_ state: LinkState) async { states.append(state) }
     func skipped(id: String?, reason: String) async {
         skips.append((id, reason))
-        if let id { resume = id }
+        if let id, !id.isEmpty { resume = id }
     }
     var committedIDs: [String] = []
     func committed(id: String) async {
         committedIDs.append(id)
-        if let n = UInt64(id), n > UInt64(resume ?? "0") ?? 0 { resume = id }
+        resume = id.isEmpty ? nil : id
     }
     func types() -> [String] { events.map(\.type) }
     func lastState() -> LinkState? { states.last }
@@ -101,6 +101,77 @@ actor RecordingSink: EventStreamSink {
         #expect(try await waitUntil(timeout: .seconds(10)) { try await sim.stats()["last_request_headers"]?["last-event-id"]?.stringValue == "60" })
         task.cancel()
         await sim.stop()
+    }
+
+    /// WHATWG: an empty `id` resets the last event id, with data or
+    /// without; the next connection then sends no `Last-Event-ID` at all.
+    @Test(arguments: ["id\ndata: b\n\n", "id:\n\n"])
+    func anEmptyIDResetsTheLastEventIDAndTheNextConnectionSendsNone(_ reset: String) async throws {
+        let sim = try await CloudSimulatorProcess(directory: dir.path)
+        let sink = RecordingSink()
+        let task = Task { await (try! client(sim, sink: sink)).run() }
+        #expect(await waitUntil(timeout: .seconds(10)) { await sink.states.contains(.connected) })
+        try await sim.control("POST", "raw", try Self.rawText("id: 5\ndata: a\n\n"))
+        #expect(await waitUntil(timeout: .seconds(10)) { await sink.resume == "5" })
+        try await sim.control("POST", "drop")
+        #expect(try await waitUntil(timeout: .seconds(10)) { try await Self.lastEventIDs(sim).last == "5" })
+        try await sim.control("POST", "raw", try Self.rawText(reset))
+        #expect(await waitUntil(timeout: .seconds(10)) { await sink.resume == nil }, "\(reset.debugDescription)")
+        try await sim.control("POST", "drop")
+        #expect(try await waitUntil(timeout: .seconds(10)) { try await sim.stats()["connections"]?.int64Value == 3 })
+        let stats = try await sim.stats()
+        #expect(stats["last_request_headers"]?["last-event-id"] == nil, "no Last-Event-ID after the reset")
+        #expect(try await Self.lastEventIDs(sim) == ["", "5", ""])
+        task.cancel()
+        await sim.stop()
+    }
+
+    /// WHATWG: only an id with NUL is ignored; any other goes back as its
+    /// UTF-8 bytes in `Last-Event-ID`.
+    @Test func anIDWithNonASCIICharactersIsSentBackAsUTF8() async throws {
+        let id = "ünï-📷"
+        let sim = try await CloudSimulatorProcess(directory: dir.path)
+        let sink = RecordingSink()
+        let task = Task { await (try! client(sim, sink: sink)).run() }
+        #expect(await waitUntil(timeout: .seconds(10)) { await sink.states.contains(.connected) })
+        try await sim.control("POST", "raw", try Self.rawText("id: \(id)\ndata: x\n\nid: bad\u{0}\ndata: y\n\n"))
+        #expect(await waitUntil(timeout: .seconds(10)) { await sink.events.count == 2 })
+        #expect(await sink.events.map(\.lastEventID) == [id, id], "the id with NUL is ignored")
+        try await sim.control("POST", "drop")
+        #expect(try await waitUntil(timeout: .seconds(10)) { try await sim.stats()["connections"]?.int64Value == 2 })
+        #expect(try await sim.stats()["last_request_headers"]?["last-event-id"]?.stringValue == id)
+        task.cancel()
+        await sim.stop()
+    }
+
+    /// The `Last-Event-ID` of each connection ("" when none was sent).
+    static func lastEventIDs(_ sim: CloudSimulatorProcess) async throws -> [String] {
+        guard case .array(let ids)? = try await sim.stats()["last_event_ids"] else { return [] }
+        return ids.compactMap(\.stringValue)
+    }
+
+    /// Control characters other than NUL are valid in an id too, and NIO's
+    /// own header check would refuse them (the simulator's NIO server does):
+    /// the bytes on the wire, as a bare socket receives them.
+    @Test func aHeaderValueWithControlCharactersIsWrittenAsIsAndOnlyCRLFAndNULAreRefused() async throws {
+        let capture = try RequestCapture()
+        let transport = try HTTPTransport()
+        let endpoint = try Endpoint(parsing: "http://127.0.0.1:\(capture.port)/v1/devices/d/events")
+        let value = "a\u{1}b\tc\u{7F} ünï"
+        let response = try await transport.send(HTTPRequest(method: .GET, endpoint: endpoint, headers: [("Last-Event-ID", value)]))
+        #expect(response.status == 204)
+        let head = String(decoding: capture.head(), as: UTF8.self)
+        #expect(head.contains("\r\nLast-Event-ID: \(value)\r\n"), "\(head.debugDescription)")
+        for bad in [("Last-Event-ID", "1\r\nX-Evil: 1"), ("Last-Event-ID", "a\u{0}"), ("Bad Name", "x"), ("", "x")] {
+            await #expect(throws: HTTPRequest.InvalidHeader.self) {
+                _ = try await transport.send(HTTPRequest(method: .GET, endpoint: endpoint, headers: [bad]))
+            }
+        }
+        await transport.shutdown()
+    }
+
+    static func rawText(_ text: String) throws -> String {
+        JSONValue.object(["text": .string(text)]).serialized()
     }
 
     @Test func followsARedirect() async throws {
@@ -223,5 +294,49 @@ actor RecordingSink: EventStreamSink {
         #expect(await waitUntil(timeout: .seconds(10)) { await trusting.types() == ["secure"] })
         t2.cancel()
         await sim.stop()
+    }
+}
+
+/// A loopback socket that takes one request, keeps its head, answers 204
+/// and closes (a server with no header check of its own).
+final class RequestCapture: @unchecked Sendable {
+    let port: UInt16
+    private let listener: Int32
+    private let received = DispatchSemaphore(value: 0)
+    private var bytes: [UInt8] = []
+
+    init() throws {
+        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let fd = listener
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        guard listen(fd, 1) == 0 else { throw POSIXError(.EADDRINUSE) }
+        port = UInt16(bigEndian: addr.sin_port)
+        Thread { self.serveOne() }.start()
+    }
+
+    private func serveOne() {
+        let connection = accept(listener, nil, nil)
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while !bytes.suffix(4).elementsEqual("\r\n\r\n".utf8) {
+            let n = read(connection, &chunk, chunk.count)
+            if n <= 0 { break }
+            bytes += chunk[..<n]
+        }
+        let answer = Array("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n".utf8)
+        _ = write(connection, answer, answer.count)
+        close(connection)
+        close(listener)
+        received.signal()
+    }
+
+    /// The request head (waits for it, 10 s at most).
+    func head() -> [UInt8] {
+        _ = received.wait(timeout: .now() + 10)
+        return bytes
     }
 }

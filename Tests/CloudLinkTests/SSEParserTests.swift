@@ -1,5 +1,6 @@
 import Testing
 @testable import CloudLink
+import TestSupport
 
 /// The WHATWG HTML server-sent-events parsing rules, case by case, and the
 /// same results over every way of cutting the stream into chunks.
@@ -50,6 +51,12 @@ import Testing
         Case(name: "space before the colon is part of the field name", stream: "data : x\n\n", events: []),
         Case(name: "UTF-8 is decoded", stream: "data: caméra 📷\n\n", events: [Event(data: "caméra 📷")]),
         Case(name: "blank lines alone dispatch nothing", stream: "\n\n\n", events: []),
+        Case(name: "NUL in data is kept", stream: "data: a\u{0}b\ndata: \u{0}\n\n", events: [Event(data: "a\u{0}b\n\u{0}")]),
+        Case(name: "an id with non-ASCII characters is valid", stream: "id: ünï-📷\ndata: x\n\n",
+             events: [Event(data: "x", lastEventID: "ünï-📷")], lastEventID: "ünï-📷"),
+        Case(name: "an id with control characters other than NUL is valid", stream: "id: a\u{1}\tb\u{7F}\ndata: x\n\n",
+             events: [Event(data: "x", lastEventID: "a\u{1}\tb\u{7F}")], lastEventID: "a\u{1}\tb\u{7F}"),
+        Case(name: "an empty id without data resets the last event id", stream: "id: 5\n\nid:\n\n", events: [], lastEventID: ""),
     ]
 
     func parse(_ chunks: [[UInt8]]) throws -> (events: [Event], parser: SSEParser) {
@@ -98,7 +105,7 @@ import Testing
         let stream = Self.cases.map(\.stream).filter { !$0.hasPrefix("\u{FEFF}") }.joined()
         let bytes = Array(stream.utf8)
         let expected = try parse([bytes]).events
-        var rng = SystemRandomNumberGenerator()
+        var rng = seededGenerator("randomChunkingNeverChangesTheResult")
         for _ in 0..<200 {
             var chunks: [[UInt8]] = []
             var i = 0

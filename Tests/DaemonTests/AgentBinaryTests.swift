@@ -65,6 +65,26 @@ import TestSupport
         #expect((try status()["agent"] as? [String: Any])?["running"] as? Bool == false)
     }
 
+    /// SIGPIPE, SIGUSR2, SIGHUP (and SIGUSR1 without a cloud link) would end
+    /// the agent by their default action (exit 141, 140, 129) and leave its
+    /// recorder unindexed: they are ignored, SIGHUP and SIGUSR2 logged.
+    @Test func signalsWhoseDefaultWouldKillTheAgentAreIgnoredAndRecordingGoesOn() async throws {
+        let agent = try AgentProcess.camgate(["run", "--config", try writeConfig(), "--data-dir", data], logPath: dir.file("agent.log"))
+        #expect(try await waitUntil(timeout: .seconds(30)) { complete(try recordings()).count >= 1 }, "\(agent.log)")
+        let recorder = try #require(recorderPIDs().first)
+        for sig in [SIGPIPE, SIGUSR2, SIGHUP, SIGUSR1] {
+            agent.signal(sig)
+            #expect(await agent.waitForExit(timeout: .milliseconds(500)) == nil, "signal \(sig) ended the agent: \(agent.log)")
+        }
+        #expect(await waitUntil(timeout: .seconds(5)) { agent.log.contains("received SIGHUP") && agent.log.contains("received SIGUSR2") }, "\(agent.log)")
+        let before = complete(try recordings()).count
+        #expect(try await waitUntil(timeout: .seconds(15)) { complete(try recordings()).count >= before + 2 }, "still recording")
+        #expect(recorderPIDs() == [recorder], "the recorder was not disturbed")
+        agent.signal(SIGTERM)
+        #expect(await agent.waitForExit(timeout: .seconds(20)) == 0, "\(agent.log)")
+        #expect(try recordings().allSatisfy { $0["status"] as? String == "complete" }, "every segment indexed")
+    }
+
     @Test func adoptsItsRecorderAfterKill9WithoutAGapOrASecondFFmpeg() async throws {
         let config = try writeConfig()
         let first = try AgentProcess.camgate(["run", "--config", config, "--data-dir", data], logPath: dir.file("agent1.log"))
@@ -115,7 +135,22 @@ import TestSupport
         #expect(result.status == 2 && result.output.contains("cannot read"))
         try "{\"cameras\": ".write(toFile: dir.file("bad.json"), atomically: true, encoding: .utf8)
         result = try runProgram(Repository.camgate, ["run", "--config", dir.file("bad.json"), "--data-dir", data])
-        #expect(result.status == 2 && result.output.contains("not valid JSON"))
+        #expect(result.status == 2 && result.output.contains("not valid JSON at line 1, column 13: expected a value"), "\(result.output)")
+        #expect(!FileManager.default.fileExists(atPath: data))
+    }
+
+    /// A FIFO with no writer used to block the agent forever (read waited
+    /// for a writer); a directory or a device is no configuration either.
+    @Test func aConfigThatIsNotARegularFileIsRefusedAtOnce() throws {
+        let fifo = dir.file("config.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for (path, kind) in [(fifo, "a FIFO"), (dir.path, "a directory"), ("/dev/null", "a character device")] {
+            let started = ContinuousClock.now
+            let result = try runProgram(Repository.camgate, ["run", "--config", path, "--data-dir", data], timeout: .seconds(10))
+            #expect(result.status == 2, "\(result.output)")
+            #expect(result.output.contains("\(path) is \(kind)") && result.output.contains("not a regular file"), "\(result.output)")
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
         #expect(!FileManager.default.fileExists(atPath: data))
     }
 

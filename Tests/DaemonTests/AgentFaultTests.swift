@@ -41,6 +41,39 @@ import TestSupport
         try await harness.stop()
     }
 
+    /// Deleting camgate.db-wal under the running agent made every CLI read
+    /// fail ("disk I/O error") while the agent said nothing: the health tick
+    /// says so plainly (log and event) and rebuilds the log, losing nothing.
+    @Test func aDeletedWriteAheadLogIsReportedAndRebuiltOnTheHealthTick() async throws {
+        let cam = try CameraID("wal")
+        let desired = DesiredState(cameras: [cam: CameraSpec(source: .test(try TestPattern(size: Resolution(width: 160, height: 90), fps: 10)), record: true)],
+                                   recording: RecordingPolicy(segmentSeconds: 2, retainDays: 1, minFreePercent: 0))
+        let data = dir.file("data")
+        let harness = try await AgentHarness(dataDirectory: data, desired: desired, policy: fastPolicy)
+        #expect(try await waitUntil(timeout: .seconds(30)) { try await harness.camera("wal")?.state == .recording })
+        try await harness.store.logEvent(.info, "test", "written before the log was deleted")
+        let wal = "\(data)/camgate.db-wal"
+        #expect(unlink(wal) == 0)
+        let before = try runProgram(Repository.camgate, ["status", "--data-dir", data, "--json"])
+        print("the CLI with the log deleted: exit \(before.status): \(before.output.prefix(300))")
+
+        await harness.agent.healthTick()
+        let events = try await harness.store.events(limit: 50).map(\.message)
+        #expect(events.contains { $0.contains("write-ahead log \(wal) was deleted") && $0.contains("Rebuilt") }, "\(events)")
+        #expect(!ProcFS.openFileTargets().contains("\(wal) (deleted)"), "the agent writes to a log others see")
+        try await harness.store.logEvent(.info, "test", "written after the rebuild")
+        let after = try runProgram(Repository.camgate, ["status", "--data-dir", data, "--json"])
+        #expect(after.status == 0 && !after.output.contains("disk I/O error"), "\(after.output)")
+        let reader = try Store.openReadOnly(directory: data)
+        let seen = try await reader.events(limit: 50).map(\.message)
+        #expect(seen.contains("written before the log was deleted") && seen.contains("written after the rebuild"), "\(seen)")
+        await reader.close()
+        await harness.agent.healthTick()
+        let all = try await harness.store.events(limit: 50).map(\.message)
+        #expect(all.filter { $0.contains("write-ahead log") }.count == 1, "said once: \(all)")
+        try await harness.stop()
+    }
+
     /// Segments are named after their first second: a recorder restarted
     /// within the second its predecessor opened a segment must not reopen
     /// (truncate) that indexed file.

@@ -1,6 +1,8 @@
 import Testing
 import CamgateCore
 @testable import Media
+import Platform
+import TestSupport
 
 @Suite struct RecorderCommandTests {
     static let layout = DataLayout(root: "/var/lib/camgate")
@@ -106,5 +108,44 @@ import CamgateCore
         var got: [SegmentListParser.Entry] = []
         for byte in Self.text.utf8 { got += bytewise.feed([byte]) }
         #expect(got == expected)
+    }
+}
+
+/// A recorder frozen by SIGSTOP (or a dead RTSP peer) lists, once it runs
+/// again, a segment spanning the whole freeze: its indexed end is never
+/// later than the file's last write nor than the next segment's start.
+@Suite struct SegmentEndTests {
+    @Test(arguments: [
+        // listed, start, last write, next start → indexed
+        (2.0, Int64(10_000), Int64?(12_010), Int64?(12_000), 2.0),
+        (33.0, 10_000, 41_200, 41_000, 31.7),
+        (33.0, 10_000, 41_200, 12_000, 2.999),
+        (33.0, 10_000, nil, nil, 33.0),
+        (2.05, 10_000, 11_600, nil, 2.05),
+        (5.0, 10_000, 9_000, nil, 5.0),  // the clock was stepped back: no bound from the last write
+    ])
+    func theIndexedEndIsBoundedByTheLastWriteAndTheNextStart(_ listed: Double, _ start: Int64, _ lastWrite: Int64?, _ next: Int64?, _ expected: Double) {
+        let got = SegmentIndexer.indexedDuration(listed: listed, startMs: start, lastWriteMs: lastWrite, nextStartMs: next)
+        #expect(abs(got - expected) < 0.0005, "\(got)")
+    }
+
+    @Test func aSegmentListedAcrossAFreezeEndsWhereTheNextBegins() throws {
+        let root = TemporaryDirectory("segment-end")
+        let layout = DataLayout(root: root.path)
+        let cam = try CameraID("frozen")
+        let startMs = (WallClock.nowMilliseconds() - 60_000) / 1000 * 1000
+        let first = SegmentName.name(startMilliseconds: startMs), next = SegmentName.name(startMilliseconds: startMs + 2000)
+        for name in [first, next] {
+            let path = try #require(layout.segmentPath(cam, name: name))
+            try FileSystem.createDirectories(FileSystem.parent(of: path))
+            try FileSystem.writeAtomically(path, Array(repeating: 0x47, count: 188))
+        }
+        try FileSystem.createDirectories(FileSystem.parent(of: layout.segmentList(cam)))
+        try FileSystem.writeAtomically(layout.segmentList(cam), Array("\(first),0.000000,33.000000\n".utf8))
+        var indexer = SegmentIndexer(camera: cam, layout: layout)
+        let finished = indexer.poll(nowMs: startMs + 35_000).compactMap { event -> Double? in
+            if case .finished(_, _, let duration, _) = event { duration } else { nil }
+        }
+        #expect(finished.count == 1 && abs(finished[0] - 2.999) < 0.0005, "\(finished)")
     }
 }

@@ -23,24 +23,55 @@ import TestSupport
         #expect(again.appliedMigrations.isEmpty)
     }
 
-    /// The resume point goes back to the server as `Last-Event-ID`: an id
-    /// no header can carry must never become it (it would stop every later
-    /// connection); it only moves forward, and an id without data counts.
-    @Test func theResumePointOnlyTakesIdsAHeaderCanCarryAndOnlyMovesForward() async throws {
+    /// WHATWG: the resume point is the last event id, whatever the server
+    /// last sent — an older id, non-ASCII, control characters — and an
+    /// empty id clears it. Only what no id can hold (NUL, CR, LF) is refused.
+    @Test func theResumePointIsTheLastEventIDTheServerSentAndAnEmptyIDClearsIt() async throws {
         let store = try Store.open(directory: dir.path)
         try await store.configureCloud(endpoint: "https://cloud.example", deviceID: "d1")
         _ = try await store.storeEvent(id: "7", type: "x", data: "")
         #expect(try await store.resumeID() == "7")
-        for bad in ["99\u{1}z", "9 9", "100\r\nX-Evil: 1", String(repeating: "9", count: 200), "ünï"] {
-            _ = try await store.storeEvent(id: bad, type: "x", data: "")
-            try await store.commitResumeID(bad)
-            #expect(try await store.resumeID() == "7", "\(bad)")
-        }
         _ = try await store.storeEvent(id: "5", type: "x", data: "")
-        #expect(try await store.resumeID() == "7", "never backwards")
+        #expect(try await store.resumeID() == "5", "an older id too")
+        for valid in ["ünï-📷", "a\u{1}\tb", String(repeating: "9", count: 200), "9 9"] {
+            _ = try await store.storeEvent(id: valid, type: "x", data: "")
+            #expect(try await store.resumeID() == valid)
+        }
+        _ = try await store.storeEvent(id: "", type: "x", data: "")
+        #expect(try await store.resumeID() == nil, "an empty id resets it: no Last-Event-ID")
         try await store.commitResumeID("60")
         #expect(try await store.resumeID() == "60")
-        #expect(try await store.storedEvents().count == 7, "every event is stored, whatever its id")
+        try await store.commitResumeID("")
+        #expect(try await store.resumeID() == nil, "an empty id without data resets it too")
+        try await store.commitResumeID("61")
+        for impossible in ["6\u{0}2", "100\r\nX-Evil: 1", "6\n3"] {
+            _ = try await store.storeEvent(id: impossible, type: "x", data: "")
+            try await store.commitResumeID(impossible)
+            #expect(try await store.resumeID() == "61", "\(impossible.debugDescription)")
+        }
+        _ = try await store.storeEvent(id: "", type: "(dropped)", data: "", movesResumePoint: false)
+        #expect(try await store.resumeID() == "61", "a dropped event with no id leaves it")
+        #expect(try await store.storedEvents().count == 11, "every event is stored, whatever its id")
+    }
+
+    /// Outside text may hold NUL: it is bound and read by length, so
+    /// nothing is cut at the first NUL (a C string would be).
+    @Test func textWithNULIsStoredAndReadWhole() async throws {
+        let store = try Store.open(directory: dir.path)
+        try await store.configureCloud(endpoint: "https://cloud.example", deviceID: "d1")
+        let data = "a\u{0}b\u{0}\u{0}ünï\u{0}"
+        let command = NewCommand(id: "c\u{0}1", type: "snapshot", camera: nil, args: #"{"x": "\#u{0}"}"#, expiresAtMs: nil)
+        let stored = try await store.storeEvent(id: "i\u{0}d", type: "t\u{0}", data: data, command: command)
+        #expect(stored.commandIsNew)
+        let event = try #require(try await store.storedEvents().last)
+        #expect(event.data == data && event.type == "t\u{0}" && event.id == "i\u{0}d")
+        #expect(try await store.unhandledEvents().map(\.data) == [data])
+        let row = try #require(try await store.command("c\u{0}1"))
+        #expect(row.args == command.args)
+        #expect(try await store.command("c") == nil, "the key is not cut either")
+        _ = try await store.storeEvent(id: "", type: "", data: "")
+        let empty = try #require(try await store.storedEvents().last)
+        #expect(empty.id == "" && empty.data == "", "an empty text stays text, not NULL")
     }
 
     @Test func aDesiredStateThatMovesACameraIsAURLChange() async throws {

@@ -318,3 +318,11 @@ public final class FakeMediaMTX: @unchecked Sendable {
 
     deinit { stop() }
 }
+
+/// A seeded generator for a randomized test, its seed printed so that a
+/// failure can be replayed: `CAMGATE_TEST_SEED=<seed> swift test --filter …`.
+public func seededGenerator(_ test: String) -> SplitMix64 {
+    let seed = ProcessInfo.processInfo.environment["CAMGATE_TEST_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
+    print("\(test): random seed \(seed) (replay with CAMGATE_TEST_SEED=\(seed))")
+    return SplitMix64(seed: seed)
+}

@@ -32,4 +32,7 @@ long csys_clock_ticks(void);
 /// pipe2(fds, O_CLOEXEC).
 int csys_pipe_cloexec(int fds[2]);
 
+/// sigaction(signo) to SIG_IGN. Returns 0 or -1 with errno set.
+int csys_ignore_signal(int signo);
+
 #endif
