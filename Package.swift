@@ -36,9 +36,17 @@ let package = Package(
         .target(name: "CHardware", linkerSettings: [.linkedLibrary("dl")]),
         // Cameras and encoders: V4L2 probe, capture choice, encoder probe with trial encodes, hotplug.
         .target(name: "Hardware", dependencies: ["CamgateCore", "Media", "Platform", "CPlatform", "CHardware"]),
+        // HTTP/1.1 client (TLS verified) for the cloud and MediaMTX's API; its API shows no NIO types.
+        .target(name: "HTTPClient", dependencies: [
+            "CamgateCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         // The cloud link: SSE parser and client, protocol, report uplink.
         .target(name: "CloudLink", dependencies: [
-            "CamgateCore",
+            "CamgateCore", "HTTPClient",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -47,8 +55,7 @@ let package = Package(
         ]),
         // MediaMTX: path configs per lifecycle, validation, config-file edits, Control API client.
         .target(name: "MediaMTX", dependencies: [
-            "CamgateCore", "CloudLink", "Platform",
-            .product(name: "NIOHTTP1", package: "swift-nio"),
+            "CamgateCore", "HTTPClient", "Platform",
         ]),
         // The local API: HTTP/1.1 server on a Unix socket (and optional TCP), its client, metrics text, status page.
         .target(name: "LocalAPI", dependencies: [
@@ -89,7 +96,7 @@ let package = Package(
 
         .testTarget(name: "CamgateCoreTests", dependencies: ["CamgateCore"]),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Media", "CamgateCore", "Platform", "CHardware", "TestSupport"]),
-        .testTarget(name: "MediaMTXTests", dependencies: ["MediaMTX", "CamgateCore", "CloudLink", "Platform", "TestSupport"]),
+        .testTarget(name: "MediaMTXTests", dependencies: ["MediaMTX", "CamgateCore", "HTTPClient", "Platform", "TestSupport"]),
         .testTarget(name: "CloudLinkTests", dependencies: ["CloudLink", "CamgateCore", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CamgateCore", "TestSupport"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Platform", "CamgateCore", "TestSupport"]),

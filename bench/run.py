@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """camgate benchmark: footprint and timing of the agent, next to bare ffmpeg.
 
-usage: bench/run.py [--quick] [--binary PATH] [--simulator PATH] [--only core|cloud]
+usage: bench/run.py [--quick] [--binary PATH] [--simulator PATH] [--only core|hardware|mediamtx|cloud|api]
 
 Builds the static release binary (unless --binary is given), then measures
 and prints a table:
@@ -16,7 +16,10 @@ and prints a table:
     segments at real-time rate (ffprobe: start of N+1 - end of N);
   - agent non-video bytes written per hour (/proc/PID/io).
 --quick shortens the windows (for a smoke run); the targets are judged on a
-full run. Then it runs bench/cloud.py (the cloud-link figures).
+full run. Then it runs bench/cloud.py (the cloud-link figures) and
+bench/api.py (the local API: status latency, 200 concurrent clients,
+`camgate status`, idle RSS with the API listening). `--only NAME` runs one
+section.
 """
 import json
 import os
@@ -314,6 +317,9 @@ def main():
         print()
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "cloud.py"), "--binary", binary, "--simulator", simulator]
                        + (["--quick"] if QUICK else []), check=True)
+    if only in (None, "api"):
+        print()
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "api.py"), "--binary", binary] + (["--quick"] if QUICK else []), check=True)
 
 
 def fake_tree(root, cameras, render_nodes):

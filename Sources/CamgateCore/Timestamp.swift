@@ -50,7 +50,7 @@ public enum Timestamp {
                 i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { millis *= 10 }
+            for _ in min(digits, 3)..<3 { millis *= 10 }
         }
         guard i < u.count else { return nil }
         var offsetSeconds = 0

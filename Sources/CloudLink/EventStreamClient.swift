@@ -179,13 +179,7 @@ public final class EventStreamClient: Sendable {
 
     /// A network error in an operator's words.
     public static func describe(_ error: any Error) -> String {
-        if let tls = error as? NIOSSLError {
-            let text = "\(tls)"
-            if text.contains("CERTIFICATE_VERIFY_FAILED") { return "TLS handshake failed: the server certificate could not be verified" }
-            return "TLS error: \(text.prefix(200))"
-        }
-        if let io = error as? IOError { return "\(io.description)" }
-        return Redactor.redact("\(error)")
+        HTTPTransport.describe(error)
     }
 
     func describe(_ outcome: StreamOutcome) -> String {

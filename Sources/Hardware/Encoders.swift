@@ -6,18 +6,6 @@ import CHardware
 import Media
 import Platform
 
-/// An encoder backend the agent can use.
-public enum EncoderBackend: String, Hashable, Sendable, CaseIterable, Comparable {
-    case nvenc, qsv, vaapi, v4l2m2m, software
-
-    /// nvenc > qsv > vaapi > v4l2m2m > software.
-    public static let defaultPriority: [EncoderBackend] = [.nvenc, .qsv, .vaapi, .v4l2m2m, .software]
-
-    public static func < (a: EncoderBackend, b: EncoderBackend) -> Bool {
-        defaultPriority.firstIndex(of: a)! < defaultPriority.firstIndex(of: b)!
-    }
-}
-
 /// One encoder considered by the probe: usable only when its trial encode
 /// succeeded; otherwise the reason says why not.
 public struct EncoderCandidate: Hashable, Sendable {

@@ -1,6 +1,5 @@
 import CamgateCore
-import CloudLink
-import NIOHTTP1
+import HTTPClient
 
 /// An error answered by the Control API (`{"status": "error", "error": …}`)
 /// or met on the way to it.
@@ -110,7 +109,7 @@ public struct MediaMTXAPI: Sendable {
         _ = try await request(.GET, "/v3/config/global/get")
     }
 
-    func request(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws(MediaMTXAPIError) -> JSONValue {
+    func request(_ method: HTTPRequest.Method, _ path: String, body: JSONValue? = nil) async throws(MediaMTXAPIError) -> JSONValue {
         var endpoint = base
         endpoint.path = path
         let bytes = body.map { Array($0.serialized().utf8) }
@@ -120,7 +119,7 @@ public struct MediaMTXAPI: Sendable {
                                                             headers: bytes == nil ? [] : [("Content-Type", "application/json")], body: bytes),
                                                 timeout: timeout, limit: 16 << 20)
         } catch {
-            throw MediaMTXAPIError(status: nil, message: EventStreamClient.describe(error), request: "\(method.rawValue) \(path)")
+            throw MediaMTXAPIError(status: nil, message: HTTPTransport.describe(error), request: "\(method.rawValue) \(path)")
         }
         let json = (try? JSONValue.parse(response.body)) ?? .null
         guard (200..<300).contains(response.status) else {

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CamgateCore
-import CloudLink
+import HTTPClient
 import Platform
 
 /// Where the agent's MediaMTX paths stand.

@@ -39,6 +39,9 @@ import Testing
         #expect(Timestamp.parseRFC3339("2026-11-22T10:30:00.250Z") == 1_795_343_400_250)
         #expect(Timestamp.parseRFC3339("2026-11-22T11:30:00+01:00") == 1_795_343_400_000)
         #expect(Timestamp.parseRFC3339("2026-11-22T10:30:00.1Z") == 1_795_343_400_100)
+        // More than three fraction digits (RFC 3339 allows any number): truncated to milliseconds, never a trap.
+        #expect(Timestamp.parseRFC3339("2026-11-22T10:30:00.123456Z") == 1_795_343_400_123)
+        #expect(Timestamp.parseRFC3339("2026-11-22T10:30:00.1234567890123Z") == 1_795_343_400_123)
         #expect(Timestamp.parseRFC3339("2026-11-22 10:30:00Z") == 1_795_343_400_000)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import CamgateCore
-import CloudLink
+import HTTPClient
 @testable import MediaMTX
 import Platform
 import TestSupport

@@ -19,21 +19,20 @@ extension APIRoutes {
     }
 
     func streamStart(_ r: APIRequest) async throws -> APIResponse {
-        let body = r.body.isEmpty ? JSONValue.object([:]) : try r.jsonBody()
+        let body = try SeedBody(r, required: false)
         let id = try await streamCamera(body)
-        let rtsp = try stringField(body, "rtsp_url"), rtmp = try stringField(body, "rtmp_url")
         let hasDestination = await agent.desiredState.cameras[id]?.restream != nil
-        guard rtmp != nil || hasDestination else {
+        guard body.rtmp != nil || hasDestination else {
             throw APIError.badRequest("\(id) has no RTMP destination: give rtmp_url")
         }
         _ = try await editDesired(reason: "stream \(id) started through the API") { current in
-            try current.settingURLs(of: id, rtsp: rtsp, rtmp: rtmp)
+            try current.settingURLs(of: id, rtsp: body.rtsp, rtmp: body.rtmp)
         }
         return .json(.object(["success": .bool(true), "stream_id": .string(id.rawValue), "message": .string("restream of \(id) started")]))
     }
 
     func streamStop(_ r: APIRequest) async throws -> APIResponse {
-        let body = r.body.isEmpty ? JSONValue.object([:]) : try r.jsonBody()
+        let body = try SeedBody(r, required: false)
         let id = try await streamCamera(body)
         _ = try await editDesired(reason: "stream \(id) stopped through the API") { current in
             try current.settingURLs(of: id, rtsp: nil, rtmp: "")
@@ -45,32 +44,31 @@ extension APIRoutes {
     /// `PUT /api/config/urls`: both URLs checked, then applied; without
     /// `restart_stream` running processes keep theirs until they restart.
     func configURLs(_ r: APIRequest) async throws -> APIResponse {
-        let body = try r.jsonBody()
+        let body = try SeedBody(r, required: true, restartField: true)
         let id = try await streamCamera(body)
-        let rtsp = try stringField(body, "rtsp_url"), rtmp = try stringField(body, "rtmp_url")
         var errors: [String] = []
-        if rtsp == nil { errors.append("rtsp_url is required") }
-        if rtmp == nil { errors.append("rtmp_url is required") }
-        if let rtsp, let problem = URLCheck.problem(rtsp, schemes: ["rtsp", "rtsps"]) { errors.append("rtsp_url: \(problem)") }
-        if let rtmp, let problem = URLCheck.problem(rtmp, schemes: ["rtmp", "rtmps"]) { errors.append("rtmp_url: \(problem)") }
+        if body.rtsp == nil { errors.append("rtsp_url is required") }
+        if body.rtmp == nil { errors.append("rtmp_url is required") }
+        if let rtsp = body.rtsp, let problem = URLCheck.problem(rtsp, schemes: ["rtsp", "rtsps"]) { errors.append("rtsp_url: \(problem)") }
+        if let rtmp = body.rtmp, let problem = URLCheck.problem(rtmp, schemes: ["rtmp", "rtmps"]) { errors.append("rtmp_url: \(problem)") }
         guard errors.isEmpty else {
             return .json(.object(["success": .bool(false), "validated": .bool(false), "errors": .array(errors.map(JSONValue.string))]), status: 400)
         }
-        let restart = body["restart_stream"] == .bool(true)
+        let restart = body.restartStream
         let deferred: @Sendable (DesiredState) -> Set<WorkloadKey> = { _ in
             restart ? [] : Set(WorkloadRole.allCases.map { WorkloadKey(camera: id, role: $0) })
         }
         _ = try await editDesired(reason: "urls of \(id) set through the API", deferRestart: deferred) { current in
-            try current.settingURLs(of: id, rtsp: rtsp, rtmp: rtmp)
+            try current.settingURLs(of: id, rtsp: body.rtsp, rtmp: body.rtmp)
         }
         return .json(.object(["success": .bool(true), "validated": .bool(true), "errors": .array([]), "stream_id": .string(id.rawValue)]))
     }
 
     /// The camera a seed request means: `stream_id`, or the only camera
     /// with an RTSP source or a restream.
-    private func streamCamera(_ body: JSONValue) async throws -> CameraID {
+    private func streamCamera(_ body: SeedBody) async throws -> CameraID {
         let desired = await agent.desiredState
-        if let given = try stringField(body, "stream_id") {
+        if let given = body.streamID {
             let id = try CameraID.fromPath(given)
             guard desired.cameras[id] != nil else { throw APIError.notFound("no camera \(id)") }
             return id
@@ -81,11 +79,36 @@ extension APIRoutes {
         }
         return streams[0]
     }
+}
 
-    private func stringField(_ body: JSONValue, _ name: String) throws -> String? {
-        guard let value = body[name], value != .null else { return nil }
-        guard let text = value.stringValue else { throw APIError.badRequest("\(name) must be a string") }
-        return text
+/// The body of a seed route: an object with only the fields it knows,
+/// each of its type (an empty body is none, where allowed).
+struct SeedBody {
+    var streamID: String?
+    var rtsp: String?
+    var rtmp: String?
+    var restartStream = false
+
+    init(_ r: APIRequest, required: Bool, restartField: Bool = false) throws {
+        if r.body.isEmpty && !required { return }
+        guard case .object(let fields) = try r.jsonBody() else { throw APIError.badRequest("the body must be a JSON object") }
+        let known: Set<String> = restartField ? ["stream_id", "rtsp_url", "rtmp_url", "restart_stream"] : ["stream_id", "rtsp_url", "rtmp_url"]
+        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+            throw APIError.badRequest("unknown field \(CameraID.quoted(unknown)); expected \(known.sorted().joined(separator: ", "))")
+        }
+        func string(_ name: String) throws -> String? {
+            guard let value = fields[name], value != .null else { return nil }
+            guard let text = value.stringValue else { throw APIError.badRequest("\(name) must be a string") }
+            return text
+        }
+        streamID = try string("stream_id")
+        rtsp = try string("rtsp_url")
+        rtmp = try string("rtmp_url")
+        switch fields["restart_stream"] {
+        case nil, .null?: break
+        case .bool(let flag)?: restartStream = flag
+        default: throw APIError.badRequest("restart_stream must be true or false")
+        }
     }
 }
 

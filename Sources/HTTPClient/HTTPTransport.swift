@@ -4,14 +4,18 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// A request of the cloud link.
+/// A request of the cloud link or of MediaMTX's API.
 public struct HTTPRequest: Sendable {
-    public var method: HTTPMethod
+    public enum Method: String, Sendable {
+        case GET, HEAD, POST, PUT, PATCH, DELETE
+    }
+
+    public var method: Method
     public var endpoint: Endpoint
     public var headers: [(String, String)]
     public var body: [UInt8]?
 
-    public init(method: HTTPMethod, endpoint: Endpoint, headers: [(String, String)] = [], body: [UInt8]? = nil) {
+    public init(method: Method, endpoint: Endpoint, headers: [(String, String)] = [], body: [UInt8]? = nil) {
         self.method = method
         self.endpoint = endpoint
         self.headers = headers
@@ -44,11 +48,15 @@ extension HTTPRequest {
     }
 }
 
+/// A response's status and headers.
 public struct HTTPResponseStart: Sendable {
     public var status: Int
-    public var headers: HTTPHeaders
+    public var headers: [(name: String, value: String)]
 
-    public func header(_ name: String) -> String? { headers.first(name: name) }
+    /// The first value of `name` (case-insensitive).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
 }
 
 /// No byte arrived for the idle limit.
@@ -56,7 +64,7 @@ public struct IdleTimeout: Error, CustomStringConvertible {
     public var description: String { "no data from the server for the idle limit" }
 }
 
-/// HTTP/1.1 over SwiftNIO, one request per connection, TLS with certificate
+/// HTTP/1.1 over SwiftNIO (its API shows no NIO type), one request per connection, TLS with certificate
 /// verification for https (NIOSSL, system trust roots plus an optional CA
 /// file). Written on NIO directly: AsyncHTTPClient alone would take most of
 /// the binary budget (docs/cloud-link.md).
@@ -73,7 +81,7 @@ public final class HTTPTransport: Sendable {
     }
 
     /// - Parameter caFile: extra trust roots (PEM), for a private cloud.
-    public init(group: any EventLoopGroup, caFile: String? = nil, ownsGroup: Bool = false) throws {
+    init(group: any EventLoopGroup, caFile: String? = nil, ownsGroup: Bool = false) throws {
         self.group = group
         self.ownsGroup = ownsGroup
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -117,7 +125,7 @@ public final class HTTPTransport: Sendable {
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: endpoint.path)
+            var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method.rawValue), uri: endpoint.path)
             head.headers.add(name: "Host", value: endpoint.hostHeader)
             head.headers.add(name: "User-Agent", value: "camgate/\(CamgateCore.version)")
             for (name, value) in request.headers { head.headers.add(name: name, value: value) }
@@ -141,7 +149,7 @@ public final class HTTPTransport: Sendable {
                 case .head(let responseHead)?:
                     // 1xx interim responses are skipped.
                     if responseHead.status.code >= 200 {
-                        start = HTTPResponseStart(status: Int(responseHead.status.code), headers: responseHead.headers)
+                        start = HTTPResponseStart(status: Int(responseHead.status.code), headers: responseHead.headers.map { ($0.name, $0.value) })
                     }
                 case .body?, .end?:
                     continue
@@ -164,6 +172,17 @@ public final class HTTPTransport: Sendable {
             }
             return (start.status, bytes)
         }
+    }
+
+    /// A transport error in words (TLS and socket errors named, URLs redacted).
+    public static func describe(_ error: any Error) -> String {
+        if let tls = error as? NIOSSLError {
+            let text = "\(tls)"
+            if text.contains("CERTIFICATE_VERIFY_FAILED") { return "TLS handshake failed: the server certificate could not be verified" }
+            return "TLS error: \(text.prefix(200))"
+        }
+        if let io = error as? IOError { return "\(io.description)" }
+        return Redactor.redact("\(error)")
     }
 
     public struct ConnectionClosed: Error, CustomStringConvertible {
