@@ -76,6 +76,18 @@ public struct RestartTracker: Hashable, Sendable {
         return hold!
     }
 
+    /// The workload was stopped because it stalled (it wrote nothing but
+    /// did not exit). It counts as a failure (backoff, circuit breaker), but
+    /// the first one after a good run is restarted at once (nil): the gap
+    /// has already lasted the stall limit. One that keeps stalling backs
+    /// off like a crash loop.
+    public mutating func recordStall(startedAt: ContinuousClock.Instant, at now: ContinuousClock.Instant, random: Double) -> Hold? {
+        let hold = recordExit(startedAt: startedAt, exitedAt: now, random: random)
+        guard case .backoff = hold, consecutiveFailures == 1 else { return hold }
+        self.hold = nil
+        return nil
+    }
+
     /// Forgets every failure: an operator asked for a restart, or the
     /// workload's configuration changed.
     public mutating func reset() {

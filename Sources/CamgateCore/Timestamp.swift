@@ -76,7 +76,8 @@ public enum Timestamp {
 
     /// The days of a month of the proleptic Gregorian calendar (RFC 3339
     /// 5.7): timegm would roll an impossible date such as 2026-02-31 into
-    /// the next month instead of refusing it.
+    /// the next month instead of refusing it (so does FoundationEssentials'
+    /// ISO8601FormatStyle: it parses 2026-02-31 as 2026-03-03).
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

@@ -15,7 +15,37 @@ extension Agent {
 
     /// Reads every recorder's new segments into the store.
     public func indexTick() async {
-        for camera in indexers.keys.sorted() { await indexTick(only: camera) }
+        for camera in indexers.keys.sorted() {
+            await indexTick(only: camera)
+            await checkStall(camera)
+        }
+    }
+
+    /// A recorder that wrote nothing for two segment lengths (StallDetector)
+    /// is reported and restarted (at once the first time, then with backoff
+    /// and circuit breaker, `recordStall`): its status would otherwise say
+    /// `recording` while nothing is recorded.
+    func checkStall(_ camera: CameraID) async {
+        guard var detector = stallDetectors[camera], let indexer = indexers[camera] else { return }
+        let file = indexer.currentFile
+        let bytes = file.flatMap { try? FileSystem.fileSize($0) } ?? 0
+        let verdict = detector.observe(.init(file: file, bytes: bytes), at: .now)
+        stallDetectors[camera] = detector
+        guard case .stalled(let quiet) = verdict else { return }
+        stallDetectors[camera] = nil
+        let key = WorkloadKey(camera: camera, role: .recorder)
+        guard let child = await supervisor.child(key) else { return }
+        let problem = "stalled: nothing written for \(quiet.formattedSeconds) (the process is frozen, or the camera or network stopped sending)"
+        logger.error("recorder \(problem); restarting it", metadata: ["camera": "\(camera)", "pid": "\(child.identity.pid)"])
+        try? await store.logEvent(.error, "stalled", camera: camera, "recorder \(problem); restarted")
+        // A stopped process acts on SIGTERM only once continued.
+        await supervisor.resume(key)
+        await stopWorkload(key, reason: "stalled")
+        var tracker = tracker(key)
+        let hold = tracker.recordStall(startedAt: child.startedAt, at: .now, random: Double.random(in: 0..<1, using: &random))
+        trackers[key] = tracker
+        if let hold { await holdWorkload(key, hold, error: problem) }
+        await reconcile(reason: "stalled recorder")
     }
 
     func indexTick(only camera: CameraID) async {

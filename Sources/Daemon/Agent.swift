@@ -59,6 +59,8 @@ public actor Agent {
     var desired: DesiredState
     var trackers: [WorkloadKey: RestartTracker] = [:]
     var indexers: [CameraID: SegmentIndexer] = [:]
+    /// One per running recorder, fed by the index tick.
+    var stallDetectors: [CameraID: StallDetector] = [:]
     var reconciling = false
     /// Cameras already told that their segments rotate late (long GOP).
     var lateRotationWarned: Set<CameraID> = []
@@ -132,6 +134,7 @@ public actor Agent {
                 try? await store.logEvent(.info, "adopted", camera: row.key.camera, "adopted \(row.key.role.rawValue) \(child.identity)")
                 if row.key.role == .recorder {
                     indexers[row.key.camera] = SegmentIndexer(camera: row.key.camera, layout: layout)
+                    stallDetectors[row.key.camera] = StallDetector(segmentSeconds: desired.recording.segmentSeconds, startedAt: .now)
                     try? await store.setCameraState(row.key.camera, .recording)
                 }
             } else {
@@ -331,6 +334,7 @@ public actor Agent {
                 // A fresh list for a fresh recorder; the previous one was read to the end.
                 try FileSystem.remove(layout.segmentList(key.camera))
                 indexers[key.camera] = SegmentIndexer(camera: key.camera, layout: layout)
+                stallDetectors[key.camera] = StallDetector(segmentSeconds: desired.recording.segmentSeconds, startedAt: .now)
                 indexerGenerations[key.camera, default: 0] += 1
             }
             if key.camera.isReserved { try await store.ensureSystemCamera(key.camera) }
@@ -480,7 +484,10 @@ public actor Agent {
         let generation = indexerGenerations[camera]
         await indexTick(only: camera)
         // A successor may have started meanwhile: its indexer stays.
-        if indexerGenerations[camera] == generation { indexers[camera] = nil }
+        if indexerGenerations[camera] == generation {
+            indexers[camera] = nil
+            stallDetectors[camera] = nil
+        }
         await recoverSegments(of: camera, beforeMs: endedAtMs)
     }
 

@@ -124,6 +124,13 @@ public actor Supervisor {
         _ = await waitForExit(pid: pid, timeout: .seconds(5))
     }
 
+    /// SIGCONT to a child's process group: a stopped (SIGSTOP) child can
+    /// then act on the SIGTERM of `stop` and close its output cleanly.
+    public func resume(_ key: WorkloadKey) {
+        guard let child = children[key] else { return }
+        signalGroup(child, SIGCONT)
+    }
+
     /// Stops every child concurrently.
     public func stopAll(grace: Duration = .seconds(5)) async {
         await withTaskGroup(of: Void.self) { group in

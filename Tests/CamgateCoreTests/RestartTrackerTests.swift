@@ -49,6 +49,23 @@ import Testing
         #expect(delays == [.seconds(1), .seconds(2), .seconds(4), .seconds(8)])
     }
 
+    /// A stall after a good run restarts at once; stalls in a row back off
+    /// and open the circuit like exits.
+    @Test func aFirstStallRestartsAtOnceAndRepeatedStallsBackOffThenOpenTheCircuit() {
+        var tracker = RestartTracker(policy: policy)
+        #expect(tracker.recordStall(startedAt: t0, at: t0 + .seconds(60), random: 0.5) == nil, "after a good run: at once")
+        #expect(tracker.hold == nil)
+        var now = t0 + .seconds(60)
+        var holds: [RestartTracker.Hold?] = []
+        for _ in 0..<4 {
+            let hold = tracker.recordStall(startedAt: now, at: now + .seconds(5), random: 0.5)
+            holds.append(hold)
+            now = (hold?.until ?? now) + .seconds(5)
+        }
+        #expect(holds.prefix(3).allSatisfy { if case .backoff? = $0 { true } else { false } }, "\(holds)")
+        #expect(holds.last.flatMap { $0 }.map { if case .circuitOpen = $0 { true } else { false } } == true, "five stalls in two minutes: \(holds)")
+    }
+
     @Test func opensTheCircuitAfterFiveFailuresInTwoMinutes() {
         var tracker = RestartTracker(policy: policy)
         var now = t0
@@ -98,5 +115,57 @@ import Testing
         for _ in 0..<5 { tracker.recordExit(startedAt: t0, exitedAt: t0, random: 0) }
         tracker.reset()
         #expect(tracker.hold == nil && tracker.consecutiveFailures == 0 && !tracker.halfOpen)
+    }
+}
+
+/// The stall decision, over a fake clock: what the recorder wrote, when.
+@Suite struct StallDetectorTests {
+    typealias P = StallDetector.Progress
+    static let t0 = ContinuousClock.now
+
+    /// Seconds after the start, the segment being written and its size,
+    /// and whether the recorder is stalled then.
+    struct Step: Sendable {
+        var at: Double
+        var file: String?
+        var bytes: Int64
+        var stalled: Bool
+        init(_ at: Double, _ file: String?, _ bytes: Int64, _ stalled: Bool) {
+            self.at = at
+            self.file = file
+            self.bytes = bytes
+            self.stalled = stalled
+        }
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var steps: [Step]
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "grows every second", steps: [Step(1, "a", 10, false), Step(2, "a", 20, false), Step(3, "a", 30, false)]),
+        Case(name: "rotates to a new segment", steps: [Step(1, "a", 10, false), Step(3.5, "b", 10, false), Step(7, "b", 10, false)]),
+        Case(name: "frozen after writing: stalled at two segment lengths", steps: [Step(1, "a", 10, false), Step(4.9, "a", 10, false), Step(5, "a", 10, true)]),
+        Case(name: "nothing yet: the startup limit applies", steps: [Step(5, nil, 0, false), Step(19.9, nil, 0, false), Step(20, nil, 0, true)]),
+        Case(name: "an empty file is not a first byte", steps: [Step(1, "a", 0, false), Step(15, "a", 0, false), Step(21, "a", 0, true)]),
+        Case(name: "progress after a quiet spell resets the clock",
+             steps: [Step(1, "a", 10, false), Step(4.5, "a", 11, false), Step(8.4, "a", 11, false), Step(8.5, "a", 11, true)]),
+    ]
+
+    @Test(arguments: cases)
+    func decidesFromProgressAndTime(_ c: Case) {
+        var detector = StallDetector(segmentSeconds: 2, startedAt: Self.t0)
+        for step in c.steps {
+            let verdict = detector.observe(P(file: step.file, bytes: step.bytes), at: Self.t0 + .milliseconds(Int64(step.at * 1000)))
+            #expect((verdict != .writing) == step.stalled, "at \(step.at) s: \(verdict)")
+        }
+    }
+
+    @Test func theLimitIsTwoSegmentLengthsAndAtLeastFourSeconds() {
+        #expect(StallDetector(segmentSeconds: 10, startedAt: Self.t0).limit == .seconds(20))
+        #expect(StallDetector(segmentSeconds: 1, startedAt: Self.t0).limit == .seconds(4))
+        #expect(StallDetector(segmentSeconds: 60, startedAt: Self.t0).startupLimit == .seconds(120), "never shorter than the limit")
     }
 }

@@ -85,6 +85,38 @@ import TestSupport
         #expect(try recordings().allSatisfy { $0["status"] as? String == "complete" }, "every segment indexed")
     }
 
+    /// `kill -STOP` of a recorder: the status said `recording` while nothing
+    /// was written, and the index then held one segment spanning the freeze
+    /// and overlapping the next. The stall is reported and the recorder
+    /// restarted within three segment lengths (2 s segments: stalled after
+    /// 4 s, found by the next 2 s index tick, restarted at once), and no
+    /// indexed segment overlaps the next.
+    @Test func aFrozenRecorderIsReportedAndRestartedAndTheIndexNeverOverlaps() async throws {
+        let agent = try AgentProcess.camgate(["run", "--config", try writeConfig(segmentSeconds: 2), "--data-dir", data], logPath: dir.file("agent.log"))
+        #expect(try await waitUntil(timeout: .seconds(30)) { complete(try recordings()).count >= 1 }, "\(agent.log)")
+        let frozen = try #require(recorderPIDs().first)
+        kill(frozen, SIGSTOP)
+        let stoppedAt = ContinuousClock.now
+        #expect(await waitUntil(timeout: .seconds(20)) { recorderPIDs().contains { $0 != frozen } }, "\(agent.log)")
+        let restartedAfter = ContinuousClock.now - stoppedAt
+        print("frozen recorder replaced after \(restartedAfter)")
+        #expect(restartedAfter < .seconds(7), "3 segment lengths, +1 s to stop and spawn: \(restartedAfter)")
+        #expect(agent.log.contains("stalled: nothing written for"), "\(agent.log)")
+        #expect(await waitUntil(timeout: .seconds(10)) { ProcFS.stat(pid: frozen)?.isAlive != true }, "the frozen process is gone")
+        let before = complete(try recordings()).count
+        #expect(try await waitUntil(timeout: .seconds(20)) { complete(try recordings()).count >= before + 2 }, "recording again")
+        agent.signal(SIGTERM)
+        #expect(await agent.waitForExit(timeout: .seconds(20)) == 0, "\(agent.log)")
+        let spans = try recordings().compactMap { row -> (start: Int64, end: Int64)? in
+            guard let start = Timestamp.parseRFC3339(row["start"] as? String ?? ""), let duration = (row["duration"] as? NSNumber)?.doubleValue else { return nil }
+            return (start, start + Int64(duration * 1000))
+        }.sorted { $0.start < $1.start }
+        for (a, b) in zip(spans, spans.dropFirst()) {
+            // Names (starts) have one-second resolution.
+            #expect(a.end <= b.start + 1000, "a segment ending at \(a.end) overlaps the next, from \(b.start)")
+        }
+    }
+
     @Test func adoptsItsRecorderAfterKill9WithoutAGapOrASecondFFmpeg() async throws {
         let config = try writeConfig()
         let first = try AgentProcess.camgate(["run", "--config", config, "--data-dir", data], logPath: dir.file("agent1.log"))

@@ -226,7 +226,8 @@ import TestSupport
         #expect(try await harness.store.recording(file: old) == nil)
         #expect(!FileSystem.exists(FileSystem.parent(of: old)), "its empty day directory too")
         #expect(FileSystem.exists(recent))
-        #expect(try await harness.store.recording(file: recent)?.status == .complete)
+        // Indexed by the recovery after boot, which runs alongside retention.
+        #expect(try await waitUntil(timeout: .seconds(10)) { try await harness.store.recording(file: recent)?.status == .complete })
         try await harness.stop()
     }
 }

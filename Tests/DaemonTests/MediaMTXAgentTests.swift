@@ -93,17 +93,17 @@ import TestSupport
 
         agent.signal(SIGTERM)
         #expect(await agent.waitForExit() == 0)
-        #expect(processes(matching: "fake_mediamtx.py").isEmpty, "MediaMTX stopped with the agent")
+        #expect(processes(matching: dir.file("mediamtx.yml")).isEmpty, "MediaMTX stopped with the agent")
     }
 
     @Test func mediamtxIsRestartedWhenItDiesAndGetsItsPathsBack() async throws {
         let (config, _, apiPort) = try configure(cameras: #"{"lobby": {"source": {"kind": "test"}, "view": true}}"#)
         let agent = try AgentProcess.camgate(["run", "--config", config, "--data-dir", data], logPath: dir.file("agent.log"))
         #expect(try await waitUntil(timeout: .seconds(20)) { try fakeCall(apiPort, "GET", "/fake/confs")["lobby"] != nil })
-        let first = try #require(processes(matching: "fake_mediamtx.py").first)
+        let first = try #require(processes(matching: dir.file("mediamtx.yml")).first)
         kill(first, SIGKILL)
         #expect(try await waitUntil(timeout: .seconds(20)) {
-            let restarted = processes(matching: "fake_mediamtx.py").contains { $0 != first }
+            let restarted = processes(matching: dir.file("mediamtx.yml")).contains { $0 != first }
             let confs = try fakeCall(apiPort, "GET", "/fake/confs")
             return restarted && confs["lobby"] != nil
         }, "restarted, and it read the paths from the file")

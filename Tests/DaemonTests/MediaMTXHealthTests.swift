@@ -46,14 +46,14 @@ import TestSupport
             return (try? JSONValue.parse((try? runProgram("/usr/bin/curl", args).output) ?? "")) ?? .null
         }
         #expect(try await waitUntil(timeout: .seconds(20)) { call("GET", "/fake/confs")["lobby"] != nil })
-        let first = try #require(processes(matching: "fake_mediamtx.py").first)
+        let first = try #require(processes(matching: config).first)
         // Hang it: every API answer now takes 60 s (longer than the client's 3 s timeout).
         _ = call("POST", "/fake/fault", #"{"delay_s": 60}"#)
         #expect(try await waitUntil(timeout: .seconds(30)) {
-            processes(matching: "fake_mediamtx.py").contains { $0 != first } && call("GET", "/fake/confs")["lobby"] != nil
+            processes(matching: config).contains { $0 != first } && call("GET", "/fake/confs")["lobby"] != nil
         }, "a new MediaMTX, with the paths from the file")
         #expect(kill(first, 0) != 0, "the hung one is gone")
         try await harness.stop()
-        #expect(processes(matching: "fake_mediamtx.py").isEmpty)
+        #expect(processes(matching: config).isEmpty)
     }
 }
