@@ -148,11 +148,10 @@ extension Agent {
     // MARK: - Housekeeping
 
     /// The 30 s health tick: reconcile (a lost process is restarted even if
-    /// an exit went unnoticed), check MediaMTX's API, cap child logs, make
+    /// an exit went unnoticed), cap child logs, make
     /// tomorrow's directory.
     public func healthTick() async {
         await checkDatabaseLog()
-        await checkMediaMTXHealth()
         await reconcile(reason: "health")
         for (key, child) in await supervisor.running {
             LogFile.enforceCap(child.logFile, maxBytes: options.logCapBytes)

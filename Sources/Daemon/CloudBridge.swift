@@ -14,6 +14,7 @@ import Store
 public actor CloudBridge: EventStreamSink, ReportSource {
     let store: Store
     let agent: Agent
+    let hardware: any HardwareControl
     let layout: DataLayout
     let logger: Logger
     let transport: HTTPTransport
@@ -23,9 +24,10 @@ public actor CloudBridge: EventStreamSink, ReportSource {
     /// Events received since the agent started (metrics).
     public private(set) var eventsReceived = 0
 
-    public init(store: Store, agent: Agent, layout: DataLayout, transport: HTTPTransport, logger: Logger) {
+    public init(store: Store, agent: Agent, hardware: any HardwareControl, layout: DataLayout, transport: HTTPTransport, logger: Logger) {
         self.store = store
         self.agent = agent
+        self.hardware = hardware
         self.layout = layout
         self.transport = transport
         self.logger = logger
@@ -268,7 +270,8 @@ public actor CloudBridge: EventStreamSink, ReportSource {
                 return (.failed, "\(error)", nil)
             }
         case .rescanHardware?:
-            let summary = await agent.rescanHardware()
+            let summary = await hardware.rescan()
+            await agent.reconcile(reason: "rescan_hardware")
             return (.succeeded, summary, nil)
         default:
             return (.rejected, "not supported", nil)

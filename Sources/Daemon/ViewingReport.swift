@@ -29,12 +29,16 @@ public struct ViewingReport: Sendable {
         if let state {
             do {
                 let transport = try HTTPTransport()
-                defer { Task { await transport.shutdown() } }
-                var api = try MediaMTXAPI(transport: transport, address: state.apiAddress)
-                api.timeout = .seconds(1)
-                runtime = Dictionary(try await api.runtimePaths().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+                do {
+                    var api = try MediaMTXAPI(transport: transport, address: state.apiAddress)
+                    api.timeout = .seconds(1)
+                    runtime = Dictionary(try await api.runtimePaths().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+                } catch {
+                    apiProblem = "MediaMTX is not answering on \(state.apiAddress): \(error)"
+                }
+                await transport.shutdown()
             } catch {
-                apiProblem = "MediaMTX is not answering on \(state.apiAddress): \(error)"
+                apiProblem = "cannot reach MediaMTX: \(error)"
             }
         }
         let host = MediaMTXEndpoints.hostAddress()
@@ -71,10 +75,13 @@ public struct ViewingReport: Sendable {
 
     public static func apiAnswers(_ address: String) async -> Bool {
         guard let transport = try? HTTPTransport() else { return false }
-        defer { Task { await transport.shutdown() } }
-        guard var api = try? MediaMTXAPI(transport: transport, address: address) else { return false }
-        api.timeout = .seconds(1)
-        return (try? await api.ping()) != nil
+        var answered = false
+        if var api = try? MediaMTXAPI(transport: transport, address: address) {
+            api.timeout = .seconds(1)
+            answered = (try? await api.ping()) != nil
+        }
+        await transport.shutdown()
+        return answered
     }
 
     public var json: JSONValue {

@@ -43,9 +43,62 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         // 0. No signal's default action may end the agent during its start
-        // (AgentService.run says why, and logs a failure to set this).
-        try? AgentService.ignoreFatalSignals()
+        // (RecordingService says why, and logs a failure to set this).
+        try? RecordingService.ignoreFatalSignals()
         // 1. Configuration first: an invalid file touches nothing.
+        let (configFile, apiToken) = try loadConfiguration()
+        // 2. ffmpeg.
+        let tools: FFmpegTools
+        switch FFmpegTools.locate() {
+        case .success(let found): tools = found
+        case .failure(let missing): throw fail("\(missing)", code: 1)
+        }
+        // 3. The data directory (one agent at a time) and 4. the store.
+        let (layout, lock, store) = try openDataDirectory()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "camgate")
+        // 5. Desired state: the config (standalone) or the demo, else what was stored.
+        let desired: DesiredState
+        do {
+            desired = try await resolveDesiredState(store: store, configFile: configFile, logger: logger)
+        } catch {
+            throw fail("cannot load the stored desired state: \(error)", code: 1)
+        }
+        let bootID = try await register(store: store, desired: desired, layout: layout, logger: logger)
+        // 6. The services, until SIGTERM / SIGINT.
+        // One HTTP transport (one NIO thread) for the cloud and MediaMTX's API.
+        var transport: HTTPTransport?
+        if configFile?.cloud != nil || configFile?.mediamtx != nil {
+            do { transport = try HTTPTransport(caFile: configFile?.cloud?.caFile) } catch { throw fail("cannot set up HTTP: \(error)", code: 1) }
+        }
+        if let settings = configFile?.mediamtx, let problem = layout.teeProblem {
+            throw fail("\(problem) (needed with MediaMTX at \(settings.config))", code: 1)
+        }
+        var parts = AgentServices.Parts(store: store, supervisor: Supervisor(bootID: bootID), options: Agent.Options(layout: layout, tools: tools),
+                                        desired: desired, logger: logger)
+        try await configure(&parts, configFile: configFile, transport: transport, apiToken: apiToken, tools: tools)
+        let result: Result<Void, any Error>
+        do {
+            let group = ServiceGroup(configuration: .init(services: try AgentServices(parts).services,
+                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        await transport?.shutdown()
+        await store.close()
+        withExtendedLifetime(lock) {}
+        if case .failure(let error) = result { throw fail("\(error)", code: 1) }
+        logger.info("agent stopped")
+    }
+
+    /// The config file (or none) and the API's TCP token, checked before anything is touched (exit 2).
+    private func loadConfiguration() throws -> (ConfigFile?, String?) {
         var configFile: ConfigFile?
         do {
             if let config {
@@ -56,138 +109,74 @@ struct Run: AsyncParsableCommand {
         } catch {
             throw fail("invalid configuration: \(error)", code: 2)
         }
-
-        // The API's TCP token: checked with the config, before anything is touched.
-        var apiToken: String?
-        if let api = configFile?.api {
-            switch api.readToken() {
-            case .success(let token): apiToken = token
-            case .failure(let error): throw fail("invalid configuration: \(error)", code: 2)
-            }
+        guard let api = configFile?.api else { return (configFile, nil) }
+        switch api.readToken() {
+        case .success(let token): return (configFile, token)
+        case .failure(let error): throw fail("invalid configuration: \(error)", code: 2)
         }
+    }
 
-        // 2. ffmpeg.
-        let tools: FFmpegTools
-        switch FFmpegTools.locate() {
-        case .success(let found): tools = found
-        case .failure(let missing): throw fail("\(missing)", code: 1)
-        }
-
-        // 3. The data directory: created if missing, must be writable, one agent at a time.
+    /// The data directory: created if missing, must be writable, locked; then the store
+    /// (a corrupt file is moved aside, never deleted).
+    private func openDataDirectory() throws -> (DataLayout, FileLock, Store) {
         let layout = DataLayout(root: FileSystem.absolute(data.dataDir))
-        let lock: FileLock
         do {
             try FileSystem.createDirectories(layout.root, mode: 0o750)
             try FileSystem.checkWritable(layout.root)
         } catch {
             throw fail("the data directory \(layout.root) is not usable: \(error)", code: 1)
         }
-        do {
-            lock = try FileLock(path: layout.lockFile)
-        } catch {
+        let lock: FileLock
+        do { lock = try FileLock(path: layout.lockFile) } catch {
             throw fail("another camgate agent is using \(layout.root) (\(layout.lockFile) is locked)", code: 1)
         }
+        do { return (layout, lock, try Store.open(directory: layout.root)) } catch { throw fail("\(error)", code: 1) }
+    }
 
-        // 4. The store (a corrupt file is moved aside, never deleted).
-        let store: Store
-        do {
-            store = try Store.open(directory: layout.root)
-        } catch {
-            throw fail("\(error)", code: 1)
-        }
-
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel
-            return handler
-        }
-        let logger = Logger(label: "camgate")
-
-        // 5. Desired state: the config (standalone) or the demo, else what was stored.
-        let desired: DesiredState
-        do {
-            desired = try await resolveDesiredState(store: store, configFile: configFile, logger: logger)
-        } catch {
-            throw fail("cannot load the stored desired state: \(error)", code: 1)
-        }
-
+    /// Records this agent (boot id, pid, version) in the store; returns the boot id.
+    private func register(store: Store, desired: DesiredState, layout: DataLayout, logger: Logger) async throws -> String {
         let bootID: String
-        do {
-            bootID = try ProcFS.bootID()
-        } catch {
-            throw fail("cannot read the boot id: \(error)", code: 1)
-        }
+        do { bootID = try ProcFS.bootID() } catch { throw fail("cannot read the boot id: \(error)", code: 1) }
         let me = ProcFS.identity(pid: getpid(), bootID: bootID) ?? ProcessIdentity(bootID: bootID, pid: getpid(), startTime: 0)
         try await store.registerAgent(me, version: CamgateCore.version)
         try await store.logEvent(.info, "agent", "agent \(CamgateCore.version) started, pid \(me.pid), \(desired.cameras.count) cameras, revision \(desired.revision)")
         logger.info("camgate \(CamgateCore.version) starting", metadata: ["data-dir": "\(layout.root)", "cameras": "\(desired.cameras.count)", "revision": "\(desired.revision)"])
+        return bootID
+    }
 
-        let supervisor = Supervisor(bootID: bootID)
-        // One HTTP transport (one NIO thread) for the cloud and MediaMTX's API.
-        var transport: HTTPTransport?
-        if configFile?.cloud != nil || configFile?.mediamtx != nil {
-            do { transport = try HTTPTransport(caFile: configFile?.cloud?.caFile) } catch { throw fail("cannot set up HTTP: \(error)", code: 1) }
-        }
-        if let settings = configFile?.mediamtx, let problem = layout.teeProblem {
-            throw fail("\(problem) (needed with MediaMTX at \(settings.config))", code: 1)
-        }
-        var options = Agent.Options(layout: layout, tools: tools)
-        if let settings = configFile?.mediamtx, let transport {
-            options.mediamtx = MediaMTXSync(settings: settings, transport: transport)
-        }
-        options.reportRecordings = configFile?.cloud != nil
-        options.hardware = HardwareProbe(tools: tools)
-        options.encoderPriority = configFile?.encoderPriority ?? EncoderBackend.defaultPriority
-        let agent = Agent(options: options, store: store, supervisor: supervisor, desired: desired, logger: logger)
-        var cloud: CloudRunner?
-        if let settings = configFile?.cloud {
+    /// The services' parts from the config file: hardware, MediaMTX, cloud, API.
+    private func configure(_ parts: inout AgentServices.Parts, configFile: ConfigFile?, transport: HTTPTransport?, apiToken: String?,
+                           tools: FFmpegTools) async throws {
+        let logger = parts.logger
+        parts.options.reportRecordings = configFile?.cloud != nil
+        parts.probe = HardwareProbe(tools: tools)
+        parts.encoderPriority = configFile?.encoderPriority ?? EncoderBackend.defaultPriority
+        parts.notifier = SystemdNotifier(environment: SystemdNotifier.processEnvironment)
+        if let settings = configFile?.mediamtx, let transport { parts.mediamtx = MediaMTXSync(settings: settings, transport: transport) }
+        if let settings = configFile?.cloud, let transport {
             if let warning = settings.tokenFileWarning() { logger.warning("cloud: \(warning)") }
             do {
-                try await store.configureCloud(endpoint: Redactor.redactURL(settings.endpoint.description), deviceID: settings.deviceID)
-                cloud = try CloudRunner(configuration: settings, store: store, agent: agent, transport: transport!, logger: logger)
+                try await parts.store.configureCloud(endpoint: Redactor.redactURL(settings.endpoint.description), deviceID: settings.deviceID)
             } catch {
                 throw fail("cannot set up the cloud link: \(error)", code: 1)
             }
+            parts.cloud = (settings, transport)
             logger.info("cloud: \(Redactor.redactURL(settings.endpoint.description)) as device \(settings.deviceID)")
         }
-        let service = AgentService(agent: agent, supervisor: supervisor, store: store,
-                                   notifier: SystemdNotifier(environment: SystemdNotifier.processEnvironment), cloud: cloud, logger: logger)
-        let api = makeAPIServer(store: store, agent: agent, layout: layout, configFile: configFile, cloud: cloud, token: apiToken, logger: logger)
-        // Shut down in reverse order: the API stops answering first, then the agent stops its children.
-        let group = ServiceGroup(configuration: .init(services: [.init(service: service), .init(service: api)],
-                                                      gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            await transport?.shutdown()
-            throw fail("\(error)", code: 1)
-        }
-        if cloud == nil { await transport?.shutdown() }
-        withExtendedLifetime(lock) {}
+        parts.api = apiParts(configFile: configFile, token: apiToken)
     }
 
-    private func makeAPIServer(store: Store, agent: Agent, layout: DataLayout, configFile: ConfigFile?, cloud: CloudRunner?,
-                               token: String?, logger: Logger) -> LocalAPIServer {
+    /// The local API: the socket always, TCP when the config asks.
+    private func apiParts(configFile: ConfigFile?, token: String?) -> (configuration: LocalAPIServer.Configuration, context: APIRoutes.Context) {
         var context = APIRoutes.Context()
         context.cloudManaged = configFile?.cloud != nil
         context.configFile = demo ? nil : configFile?.path
-        if let cloud {
-            let client = cloud.client, uplink = cloud.uplink, bridge = cloud.bridge
-            context.cloudReconnect = {
-                client.reconnectNow()
-                uplink.retryNow()
-                return "reconnecting now"
-            }
-            context.cloudEventsReceived = { await bridge.eventsReceived }
-        }
-        let routes = APIRoutes(store: store, agent: agent, layout: layout, context: context, metrics: APIMetrics(), logger: logger)
         var settings = LocalAPIServer.Configuration(socketPath: data.socketPath)
         if let api = configFile?.api {
             settings.tcp = (api.host, api.port)
             settings.token = token
         }
-        return LocalAPIServer(configuration: settings, handler: routes, logger: logger)
+        return (settings, context)
     }
 
     private func resolveDesiredState(store: Store, configFile: ConfigFile?, logger: Logger) async throws -> DesiredState {

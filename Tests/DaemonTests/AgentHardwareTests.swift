@@ -56,25 +56,25 @@ import TestSupport
         let marked = first.encoders.replacingOccurrences(of: "trial encode", with: "CACHED trial encode")
         #expect(marked != first.encoders)
         try await harness.store.saveEncoderProbe(bootID: boot, fingerprint: first.fingerprint, encoders: marked)
-        await harness.agent.refreshInventory(full: false)
-        let software = await harness.agent.inventory?.encoders.first { $0.backend == .software }
+        await harness.hardware.refreshInventory(full: false)
+        let software = await harness.hardware.inventory?.encoders.first { $0.backend == .software }
         #expect(software?.usable == true && software?.reason.contains("CACHED") == true, "\(String(describing: software))")
 
         // New hardware (a render node appears): another fingerprint, the trials run again.
         try FileSystem.createDirectories("\(devRoot)/dri")
         try "".write(toFile: "\(devRoot)/dri/renderD128", atomically: true, encoding: .utf8)
-        await harness.agent.refreshInventory(full: false)
-        let vaapi = await harness.agent.inventory?.encoders.first { $0.backend == .vaapi }
+        await harness.hardware.refreshInventory(full: false)
+        let vaapi = await harness.hardware.inventory?.encoders.first { $0.backend == .vaapi }
         #expect(vaapi?.device == "\(devRoot)/dri/renderD128" && vaapi?.usable == false, "\(String(describing: vaapi))")
-        #expect(await harness.agent.inventory?.encoders.first { $0.backend == .software }?.reason.contains("CACHED") == false)
+        #expect(await harness.hardware.inventory?.encoders.first { $0.backend == .software }?.reason.contains("CACHED") == false)
         let second = try #require(try await harness.store.cachedEncoderProbe(bootID: boot))
         #expect(second.fingerprint != first.fingerprint)
 
         // A rescan (cloud `rescan_hardware`) always runs the trials.
         try await harness.store.saveEncoderProbe(bootID: boot, fingerprint: second.fingerprint,
                                                  encoders: second.encoders.replacingOccurrences(of: "trial encode", with: "CACHED trial encode"))
-        _ = await harness.agent.rescanHardware()
-        #expect(await harness.agent.inventory?.encoders.first { $0.backend == .software }?.reason.contains("CACHED") == false)
+        _ = await harness.hardware.rescan()
+        #expect(await harness.hardware.inventory?.encoders.first { $0.backend == .software }?.reason.contains("CACHED") == false)
         try await harness.stop()
     }
 
@@ -120,7 +120,7 @@ import TestSupport
 
         // It appears (hotplug): the agent tries it at once.
         present.withLock { $0 = true }
-        await harness.agent.camerasChanged()
+        await harness.hardware.camerasChanged()
         #expect(try await waitUntil(timeout: .seconds(10)) { (try await harness.camera("usbcam")?.restarts ?? 0) >= 1 },
                 "a recorder was started (it fails here: no real camera)")
         // It vanishes again: offline, and no more attempts.

@@ -19,6 +19,7 @@ final class AgentHarness: @unchecked Sendable {
     let store: Store
     let supervisor: Supervisor
     let agent: Agent
+    let hardware: HardwareService
     let group: ServiceGroup
     private var runner: Task<Void, any Error>?
 
@@ -38,16 +39,18 @@ final class AgentHarness: @unchecked Sendable {
         options.retentionInterval = retentionInterval
         if let devicePresent { options.devicePresent = devicePresent }
         options.deviceUnplugged = deviceUnplugged
-        options.mediamtx = mediamtx
         options.healthInterval = healthInterval
-        options.hardware = hardware
-        options.encoderPriority = encoderPriority
         var logger = Logger(label: "test-agent")
         logger.logLevel = .warning
-        agent = Agent(options: options, store: store, supervisor: supervisor, desired: desired, logger: logger)
-        if let inventory { await agent.install(inventory) }
-        let service = AgentService(agent: agent, supervisor: supervisor, store: store, notifier: nil, logger: logger)
-        group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
+        var parts = AgentServices.Parts(store: store, supervisor: supervisor, options: options, desired: desired, logger: logger)
+        parts.probe = hardware
+        parts.encoderPriority = encoderPriority
+        parts.mediamtx = mediamtx
+        let services = try AgentServices(parts)
+        agent = services.agent
+        self.hardware = services.hardware
+        if let inventory { await services.hardware.install(inventory) }
+        group = ServiceGroup(configuration: .init(services: services.services, logger: logger))
         let group = group
         runner = Task { try await group.run() }
     }
@@ -60,6 +63,7 @@ final class AgentHarness: @unchecked Sendable {
         await group.triggerGracefulShutdown()
         try await runner?.value
         runner = nil
+        await store.close()
     }
 
     deinit { runner?.cancel() }

@@ -19,12 +19,28 @@ URL = re.compile(r'^(?P<head>[Rr][Tt][SsMm][Pp][Ss]?://(?:[!"$-.0->A-~]*@)?)'
 
 
 def loopback(value):
+    """Any scheme://authority: the host (after the last '@', before a port)
+    becomes 127.0.0.1, whatever else the authority holds; the case is
+    revalidated by Schemathesis afterwards."""
     if not isinstance(value, str):
         return value
     m = URL.match(value)
-    if not m:
+    if m:
+        return m.group("head") + "127.0.0.1" + m.group("tail")
+    scheme, sep, rest = value.partition("://")
+    if not sep:
         return value
-    return m.group("head") + "127.0.0.1" + m.group("tail")
+    end = len(rest)
+    for stop in "/?#":
+        i = rest.find(stop)
+        if i != -1:
+            end = min(end, i)
+    authority, tail = rest[:end], rest[end:]
+    userinfo, at, hostport = authority.rpartition("@")
+    port = ""
+    if not hostport.startswith("[") and hostport.count(":") == 1:
+        port = ":" + hostport.split(":", 1)[1]
+    return scheme + "://" + userinfo + at + "127.0.0.1" + port + tail
 
 
 def rewrite(node):

@@ -20,7 +20,7 @@ extension APIRoutes {
         }
         root["cameras"] = .array(try await cameraList(report: report))
         root["cloud"] = try await cloudJSON()
-        root["encoders"] = .array((await agent.inventory?.encoders ?? []).map(\.json))
+        root["encoders"] = .array((await hardware.currentInventory()?.encoders ?? []).map(\.json))
         let desired = await agent.desiredState
         let viewing = desired.cameras.values.contains(where: \.view) ? await ViewingReport.build(store: store, desired: desired).filter(\.enabled) : []
         root["viewing"] = .array(viewing.map(\.json))

@@ -89,6 +89,8 @@ struct SeedBody {
     var rtmp: String?
     var restartStream = false
 
+    /// - Parameter restartField: `PUT /api/config/urls`, which also reports
+    ///   bad URLs itself (in its `errors`); the other routes refuse them here.
     init(_ r: APIRequest, required: Bool, restartField: Bool = false) throws {
         if r.body.isEmpty && !required { return }
         guard case .object(let fields) = try r.jsonBody() else { throw APIError.badRequest("the body must be a JSON object") }
@@ -104,6 +106,10 @@ struct SeedBody {
         streamID = try string("stream_id")
         rtsp = try string("rtsp_url")
         rtmp = try string("rtmp_url")
+        if !restartField {
+            if let rtsp, let problem = URLCheck.problem(rtsp, schemes: ["rtsp", "rtsps"]) { throw APIError.badRequest("rtsp_url: \(problem)") }
+            if let rtmp, !rtmp.isEmpty, let problem = URLCheck.problem(rtmp, schemes: ["rtmp", "rtmps"]) { throw APIError.badRequest("rtmp_url: \(problem)") }
+        }
         switch fields["restart_stream"] {
         case nil, .null?: break
         case .bool(let flag)?: restartStream = flag

@@ -24,14 +24,16 @@ public struct APIRoutes: APIHandler {
 
     let store: Store
     let agent: Agent
+    let hardware: any HardwareControl
     let layout: DataLayout
     let context: Context
     let metrics: APIMetrics
     let logger: Logger
 
-    public init(store: Store, agent: Agent, layout: DataLayout, context: Context, metrics: APIMetrics, logger: Logger) {
+    public init(store: Store, agent: Agent, hardware: any HardwareControl, layout: DataLayout, context: Context, metrics: APIMetrics, logger: Logger) {
         self.store = store
         self.agent = agent
+        self.hardware = hardware
         self.layout = layout
         self.context = context
         self.metrics = metrics
@@ -67,7 +69,7 @@ public struct APIRoutes: APIHandler {
         case .download(let id): try r.allow("GET"); return try await download(id, r)
         case .inventory: try r.allow("GET"); return try await inventory()
         case .events: try r.allow("GET"); return .json(try await events(r))
-        case .rescan: try r.allow("POST"); return .json(.object(["ok": .bool(true), "message": .string(await agent.rescanHardware())]))
+        case .rescan: try r.allow("POST"); return .json(try await rescan())
         case .reconnect: try r.allow("POST"); return .json(await reconnect())
         case .streamStatus: try r.allow("GET"); return .json(try await streamStatus())
         case .streamStart: try r.allow("POST"); return try await streamStart(r)
@@ -75,6 +77,12 @@ public struct APIRoutes: APIHandler {
         case .configURLs: try r.allow("PUT"); return try await configURLs(r)
         case .unknown: throw APIError.notFound("no such route: \(r.rawPath)")
         }
+    }
+
+    private func rescan() async throws -> JSONValue {
+        let summary = await hardware.rescan()
+        await agent.reconcile(reason: "rescan_hardware")
+        return .object(["ok": .bool(true), "message": .string(summary)])
     }
 
     private func reconnect() async -> JSONValue {
@@ -85,7 +93,7 @@ public struct APIRoutes: APIHandler {
     }
 
     private func inventory() async throws -> APIResponse {
-        guard let inventory = await agent.inventory else {
+        guard let inventory = await hardware.currentInventory() else {
             throw APIError(503, "unavailable", "the hardware has not been probed yet")
         }
         return .json(inventory.json)

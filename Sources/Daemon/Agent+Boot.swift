@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CamgateCore
+import Logging
+import Media
+import MediaMTX
+import Platform
+import Store
+import Supervisor
+
+extension Agent {
+    // MARK: - Boot
+
+    /// Restores what survived the previous agent: adopts its recorders when
+    /// this is the same boot (drops their PIDs without signalling anything
+    /// after a reboot), finalizes segments that were cut off, then starts
+    /// whatever should run. Needs no network.
+    public func boot() async throws {
+        // A MediaMTX configured on an earlier run and removed since: `camgate
+        // view` must say "not configured", not show its last state.
+        if mediamtx == nil { try? await store.clearMediaMTXState() }
+        for row in try await store.processes() {
+            if row.identity.bootID != supervisor.bootID {
+                logger.info("dropping process record from a previous boot", metadata: ["workload": "\(row.key)", "pid": "\(row.identity.pid)"])
+                try await store.deleteProcess(row.key)
+                continue
+            }
+            if let child = await supervisor.adopt(row.key, identity: row.identity, fingerprint: row.fingerprint,
+                                                  startedAtMs: row.startedAtMs, logFile: row.logFile) {
+                logger.info("adopted running process", metadata: ["workload": "\(row.key)", "pid": "\(child.identity.pid)"])
+                try? await store.logEvent(.info, "adopted", camera: row.key.camera, "adopted \(row.key.role.rawValue) \(child.identity)")
+                if row.key.role == .recorder {
+                    indexers[row.key.camera] = SegmentIndexer(camera: row.key.camera, layout: layout)
+                    stallDetectors[row.key.camera] = StallDetector(segmentSeconds: desired.recording.segmentSeconds, startedAt: .now)
+                    try? await store.setCameraState(row.key.camera, .recording)
+                }
+            } else {
+                logger.info("process from the previous agent is gone", metadata: ["workload": "\(row.key)", "pid": "\(row.identity.pid)"])
+                try await store.deleteProcess(row.key)
+            }
+        }
+        // Segments cut off while no agent watched (crash, power cut) are
+        // closed in the index after recording has started again: ffprobe on
+        // many files must not delay the first byte or READY.
+        let adopted = Set(await supervisor.running.keys.filter { $0.role == .recorder }.map(\.camera))
+        let bootMs = WallClock.nowMilliseconds()
+        await indexTick()
+        try? await store.pruneEvents()
+        await hardware.prepare()
+        await reconcile(reason: "boot")
+        pendingRecovery = (adopted, bootMs)
+        booted = true
+        for waiter in bootWaiters { waiter.resume() }
+        bootWaiters.removeAll()
+    }
+
+    /// Returns once `boot` has run (recording started): the cloud connects after, never before.
+    public func waitUntilBooted() async {
+        if booted { return }
+        await withCheckedContinuation { bootWaiters.append($0) }
+    }
+
+    /// Runs the segment recovery `boot` deferred (the service calls it once recording runs).
+    public func recoverAfterBoot() async {
+        guard let pending = pendingRecovery else { return }
+        pendingRecovery = nil
+        await recoverSegments(excluding: pending.adopted, beforeMs: pending.beforeMs)
+    }
+
+    // MARK: - Shutdown
+
+    /// Stops every child (SIGTERM, then SIGKILL after the grace period),
+    /// indexes their last segments and records the agent as stopped.
+    public func shutdown() async {
+        shuttingDown = true
+        for waiter in bootWaiters { waiter.resume() }
+        bootWaiters.removeAll()
+        let count = await supervisor.running.count
+        logger.info("shutting down: stopping \(count) processes")
+        await supervisor.stopAll(grace: options.stopGrace)
+        let stoppedMs = WallClock.nowMilliseconds()
+        for camera in indexers.keys.sorted() { await finishRecorder(camera, endedAtMs: stoppedMs) }
+        for process in (try? await store.processes()) ?? [] {
+            try? await store.deleteProcess(process.key)
+            try? await store.setCameraState(process.key.camera, desired.cameras[process.key.camera] == nil ? .removed : .idle)
+        }
+        try? await store.logEvent(.info, "agent", "agent stopped")
+        try? await store.markAgentStopped()
+    }
+}
