@@ -153,30 +153,48 @@ struct SimulatorServer {
             return try await respond(out, 401, ["error": .string("unauthorized")])
         }
         let faults = await state.faults
-        if faults.redirect && !redirected {
-            var head = HTTPResponseHead(version: .http1_1, status: .temporaryRedirect)
-            head.headers.add(name: "Location", value: "/redirected\(request.path)")
-            head.headers.add(name: "Content-Length", value: "0")
-            try await out.write(.head(head))
-            return try await out.write(.end(nil))
-        }
-        if let status = faults.eventsStatus {
-            if status == 204 {
-                var head = HTTPResponseHead(version: .http1_1, status: .noContent)
-                head.headers.add(name: "Connection", value: "close")
-                try await out.write(.head(head))
-                return try await out.write(.end(nil))
-            }
-            return try await respond(out, status, ["error": .string("fault injected")])
-        }
+        if try await answeredByFault(faults, request, out, redirected: redirected) { return }
         var head = HTTPResponseHead(version: .http1_1, status: .ok)
         head.headers.add(name: "Content-Type", value: faults.contentType ?? "text/event-stream; charset=utf-8")
         head.headers.add(name: "Cache-Control", value: "no-cache")
         try await out.write(.head(head))
 
         let (streamID, stream) = await state.register(lastEventID: request.headers.first(name: "Last-Event-ID"))
+        do {
+            try await pump(stream, streamID: streamID, faults: faults, out)
+        } catch {
+            await state.unregister(streamID)
+            throw error
+        }
+        await state.unregister(streamID)
+    }
+
+    /// A redirect or an error status instead of the stream, when a fault asks for one.
+    private func answeredByFault(_ faults: SimulatorState.Faults, _ request: Request, _ out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
+                                 redirected: Bool) async throws -> Bool {
+        if faults.redirect && !redirected {
+            var head = HTTPResponseHead(version: .http1_1, status: .temporaryRedirect)
+            head.headers.add(name: "Location", value: "/redirected\(request.path)")
+            head.headers.add(name: "Content-Length", value: "0")
+            try await out.write(.head(head))
+            try await out.write(.end(nil))
+            return true
+        }
+        guard let status = faults.eventsStatus else { return false }
+        if status == 204 {
+            var head = HTTPResponseHead(version: .http1_1, status: .noContent)
+            head.headers.add(name: "Connection", value: "close")
+            try await out.write(.head(head))
+            try await out.write(.end(nil))
+        } else {
+            try await respond(out, status, ["error": .string("fault injected")])
+        }
+        return true
+    }
+
+    /// Writes the stream's events (and pings, garbage, drops as the faults say) until it ends.
+    private func pump(_ stream: AsyncStream<SimulatorState.Outgoing>, streamID: Int, faults: SimulatorState.Faults, _ out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
         let state = state
-        defer { Task { await state.unregister(streamID) } }
         if let garbage = faults.garbageBytes {
             var bytes = (0..<garbage).map { _ in UInt8.random(in: 0...255) }.map { $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }
             bytes += Array("\n\n".utf8)

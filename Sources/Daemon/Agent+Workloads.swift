@@ -71,8 +71,7 @@ extension Agent {
         }
         try FileSystem.createDirectories(FileSystem.parent(of: output), mode: 0o750)
         let recording = await supervisor.child(WorkloadKey(camera: camera, role: .recorder)) != nil
-        let (status, endpoints) = await mediamtx?.currentStatus() ?? (nil, nil)
-        let viaMediaMTX = status?.apiUp == true ? endpoints.map { "rtsp://127.0.0.1:\($0.rtspPort)/\(camera)" } : nil
+        let viaMediaMTX = await mediamtx?.liveRTSPURL(camera)
         return try await Snapshotter.take(camera: camera, spec: spec, recorderRunning: recording, layout: layout,
                                           tools: options.tools, output: output, mediamtxURL: viaMediaMTX)
     }

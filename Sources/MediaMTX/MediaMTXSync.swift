@@ -117,21 +117,27 @@ public actor MediaMTXSync {
             status = MediaMTXStatus(apiUp: apiUp, synced: false, reason: "the MediaMTX configuration changed while it was synced and cannot be merged: \(error)")
             return status
         }
-        if text != onDisk {
-            do {
-                // A symlinked configuration is written where it points (the link stays).
-                let target = FileSystem.realPath(settings.config) ?? settings.config
-                try FileSystem.createDirectories(FileSystem.parent(of: target))
-                try FileSystem.writeAtomically(target, Array(text.utf8), mode: 0o640, keepingAttributes: true)
-                lastWritten = text
-            } catch {
-                status = MediaMTXStatus(apiUp: apiUp, synced: false, reason: "cannot write \(settings.config): \(error)")
-                return status
-            }
+        if text != onDisk, let problem = write(text) {
+            status = MediaMTXStatus(apiUp: apiUp, synced: false, reason: problem)
+            return status
         }
         status = MediaMTXStatus(apiUp: apiUp, synced: true,
                                 reason: apiUp ? nil : "MediaMTX is not answering on \(endpoints.apiAddress) (\(apiError ?? "unreachable")); the paths are in its configuration file")
         return status
+    }
+
+    /// Writes the configuration (a symlinked one where it points: the link
+    /// stays); the reason when it cannot.
+    private func write(_ text: String) -> String? {
+        do {
+            let target = FileSystem.realPath(settings.config) ?? settings.config
+            try FileSystem.createDirectories(FileSystem.parent(of: target))
+            try FileSystem.writeAtomically(target, Array(text.utf8), mode: 0o640, keepingAttributes: true)
+            lastWritten = text
+            return nil
+        } catch {
+            return "cannot write \(settings.config): \(error)"
+        }
     }
 
     func applyThroughAPI(_ api: MediaMTXAPI, paths: [MediaMTXPath], owned: Set<String>) async throws {
@@ -197,6 +203,14 @@ public actor MediaMTXSync {
     }
 
     /// Running paths with their readers (nil while the API is down).
+    /// Whether MediaMTX's API answers now (one ping, 1 s, past the circuit
+    /// breaker: a snapshot asks at once, it does not wait for the breaker).
+    public func answersNow() async -> Bool {
+        guard var api = try? MediaMTXAPI(transport: transport, address: endpoints().apiAddress) else { return false }
+        api.timeout = .seconds(1)
+        return (try? await api.ping()) != nil
+    }
+
     public func runtime(now: ContinuousClock.Instant = .now) async -> [MediaMTXPathState]? {
         guard breaker.allows(now) else { return nil }
         do {

@@ -85,6 +85,17 @@ public struct RecordingRow: Sendable, Equatable {
     public var duration: Double?
     public var bytes: Int64
     public var status: RecordingStatus
+
+    public init(id: Int64, camera: CameraID, file: String, startMs: Int64, endMs: Int64?, duration: Double?, bytes: Int64, status: RecordingStatus) {
+        self.id = id
+        self.camera = camera
+        self.file = file
+        self.startMs = startMs
+        self.endMs = endMs
+        self.duration = duration
+        self.bytes = bytes
+        self.status = status
+    }
 }
 
 public enum EventLevel: String, Sendable {

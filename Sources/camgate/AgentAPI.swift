@@ -45,7 +45,7 @@ func noteOffline(_ data: DataDirectoryOptions) {
 struct Cameras: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, add, change and remove cameras (standalone mode; with a cloud, the cloud owns them).",
-        subcommands: [CamerasList.self, CamerasSet.self, CamerasRemove.self],
+        subcommands: [CamerasList.self, CamerasAdd.self, CamerasSet.self, CamerasRemove.self],
         defaultSubcommand: CamerasList.self
     )
 }
@@ -70,8 +70,7 @@ struct CamerasList: AsyncParsableCommand {
 struct CamerasSet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Add or replace a camera from its JSON spec.",
-        discussion: #"Example: camgate cameras set gate '{"source": {"kind": "rtsp", "url": "rtsp://192.0.2.10/stream1"}, "record": true}'"#,
-        aliases: ["add"]
+        discussion: #"Example: camgate cameras set gate '{"source": {"kind": "rtsp", "url": "rtsp://192.0.2.10/stream1"}, "record": true}'"#
     )
     @Argument(help: "The camera id.") var camera: String
     @Argument(help: "The camera's spec, as in the config file's cameras object.") var spec: String
@@ -82,11 +81,39 @@ struct CamerasSet: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await CamerasSet.put(camera, spec, data)
+    }
+
+    static func put(_ camera: String, _ spec: String, _ data: DataDirectoryOptions) async throws {
         let body: JSONValue
         do { body = try JSONValue.parse(spec) } catch { throw fail("the spec is not valid JSON: \(error)", code: 2) }
         let answer = try await data.call("PUT", "/api/v1/cameras/\(PercentEncoding.encode(camera))", json: body)
         let revision = answer.json?["revision"].map { $0.serialized() } ?? "?"
         print("\(camera) \(answer.status == 201 ? "added" : "changed"): desired revision \(revision)")
+    }
+}
+
+struct CamerasAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a camera from its JSON spec (refused when the id is taken: use set).")
+    @Argument(help: "The camera id.") var camera: String
+    @Argument(help: "The camera's spec, as in the config file's cameras object.") var spec: String
+    @OptionGroup var data: DataDirectoryOptions
+
+    func validate() throws {
+        if let problem = CameraID.problem(with: camera) { throw ValidationError(problem) }
+    }
+
+    func run() async throws {
+        let existing: LocalAPIClient.Response
+        do {
+            existing = try await data.api.request("GET", "/api/v1/cameras/\(PercentEncoding.encode(camera))")
+        } catch let error as LocalAPIClient.Unreachable {
+            throw fail("no agent is running (\(error)); start it with `camgate run`", code: 1)
+        }
+        if existing.status == 200, existing.json?["desired"] == .bool(true) {
+            throw fail("camera \(camera) exists; use `camgate cameras set` to change it", code: 2)
+        }
+        try await CamerasSet.put(camera, spec, data)
     }
 }
 

@@ -23,36 +23,31 @@ struct CloudStatus: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() async throws {
-        let store = try openStore(data)
-        let state = try await store.cloudState()
-        let depth = try await store.outboxDepth()
-        let agentRunning = try await agentIsRunning(store)
-        let connected = agentRunning && state?.link == "connected"
+        let status: JSONValue
+        if let answer = try await data.read("/api/v1/cloud") {
+            status = answer
+        } else {
+            if !json { noteOffline(data) }
+            let store = try openStore(data)
+            status = try await CloudReport.status(store: store, agentRunning: try await agentIsRunning(store))
+        }
         if json {
-            var fields: [String: JSONValue] = ["configured": .bool(state != nil), "connected": .bool(connected), "outbox_depth": .int(Int64(depth))]
-            if let state {
-                fields["endpoint"] = .string(state.endpoint)
-                fields["device_id"] = .string(state.deviceID)
-                fields["link"] = .string(agentRunning ? state.link : "agent not running")
-                fields["since"] = .string(Timestamp.rfc3339(milliseconds: state.sinceMs))
-                fields["last_event_id"] = state.resumeID.map { .string($0) } ?? .null
-                fields["last_error"] = state.lastError.map { .string($0) } ?? .null
-                fields["credential_rejected"] = .bool(state.credentialRejected)
-            }
-            print(JSONValue.object(fields).serialized())
+            print(status.serialized())
             return
         }
-        guard let state else {
+        let depth = status["outbox_depth"]?.serialized() ?? "0"
+        guard status["configured"] == .bool(true) else {
             print("cloud: not configured (standalone); outbox depth \(depth)")
             return
         }
-        print("cloud: \(state.endpoint) as device \(state.deviceID)")
-        print("link: \(agentRunning ? state.link : "agent not running") since \(Timestamp.rfc3339(milliseconds: state.sinceMs))")
-        print("connected: \(connected ? "yes" : "no")")
-        print("last event id: \(state.resumeID ?? "-")")
+        func text(_ key: String) -> String { status[key]?.stringValue ?? "-" }
+        print("cloud: \(text("endpoint")) as device \(text("device_id"))")
+        print("link: \(text("link")) since \(text("since"))")
+        print("connected: \(status["connected"] == .bool(true) ? "yes" : "no")")
+        print("last event id: \(text("last_event_id"))")
         print("outbox depth: \(depth)")
-        print("last error: \(state.lastError ?? "-")")
-        if state.credentialRejected { print("the device token was rejected: re-provision, then `camgate cloud reconnect`") }
+        print("last error: \(text("last_error"))")
+        if status["credential_rejected"] == .bool(true) { print("the device token was rejected: re-provision, then `camgate cloud reconnect`") }
     }
 }
 
@@ -66,21 +61,27 @@ struct CloudEvents: AsyncParsableCommand {
     var includeDropped = false
 
     func run() async throws {
-        let store = try openStore(data)
-        // A dropped event was never dispatched: its record (id and reason)
-        // is not an event "as dispatched", so it is listed only on request.
-        let events = try await store.storedEvents(limit: limit).filter { includeDropped || $0.type != "(dropped)" }
+        let events: JSONValue
+        if let answer = try await data.read("/api/v1/cloud/events?limit=\(limit)&include_dropped=\(includeDropped)"), let list = answer["events"] {
+            events = list
+        } else {
+            if !json { noteOffline(data) }
+            events = try await CloudReport.events(store: try openStore(data), limit: limit, includeDropped: includeDropped)
+        }
         if json {
-            print(JSONValue.array(events.map { e in
-                .object(["id": .string(e.id), "type": .string(e.type), "data": .string(e.data),
-                         "received_at": .string(Timestamp.rfc3339(milliseconds: e.receivedAtMs)), "outcome": .string(e.outcome)])
-            }).serialized())
+            print(events.serialized())
             return
         }
-        for e in events {
-            print("\(Timestamp.rfc3339(milliseconds: e.receivedAtMs))  id=\(e.id.isEmpty ? "-" : e.id)  \(e.type)  \(e.outcome)")
+        guard case .array(let list) = events else { return }
+        for e in list {
+            let id = e["id"]?.stringValue ?? ""
+            print("\(e["received_at"]?.stringValue ?? "")  id=\(id.isEmpty ? "-" : id)  \(e["type"]?.stringValue ?? "")  \(e["outcome"]?.stringValue ?? "")")
         }
-        print("\(events.count) events")
+        print("\(list.count) events")
+    }
+
+    func validate() throws {
+        guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
     }
 }
 

@@ -6,6 +6,7 @@ import CamgateCore
 import CloudLink
 import Daemon
 import Hardware
+import LocalAPI
 import Media
 import MediaMTX
 import Platform
@@ -215,6 +216,8 @@ struct Snapshot: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "The JPEG file to write.") var output: String
 
     func run() async throws {
+        if try await fromAgent() { return }
+        printError("camgate: the agent is not running (no answer at \(data.socketPath)): taking the snapshot here")
         let context = try await CameraContext.load(data, camera: camera)
         let tools = try FFmpegTools.locate().get()
         var mediamtxURL: String?
@@ -229,5 +232,23 @@ struct Snapshot: AsyncParsableCommand {
         } catch {
             throw fail("snapshot of \(context.id) failed: \(error)", code: 1)
         }
+    }
+
+    /// Asks the running agent (which knows whether its recorder's frame is
+    /// fresh and whether MediaMTX answers); false when no agent answers.
+    private func fromAgent() async throws -> Bool {
+        if let problem = CameraID.problem(with: camera) { throw fail(problem, code: 2) }
+        let response: LocalAPIClient.Response
+        do {
+            response = try await data.api.request("GET", "/api/v1/cameras/\(PercentEncoding.encode(camera))/snapshot")
+        } catch is LocalAPIClient.Unreachable {
+            return false
+        }
+        guard response.status == 200 else { throw fail("snapshot of \(camera) failed: \(response.errorMessage)", code: 1) }
+        let target = FileSystem.absolute(output)
+        do { try FileSystem.writeAtomically(target, response.body, mode: 0o644) } catch { throw fail("cannot write \(target): \(error)", code: 1) }
+        let method = response.header("x-snapshot-method") ?? "agent"
+        print("\(target): \(response.body.count) bytes, taken at \(response.header("x-snapshot-taken-at") ?? "-") (\(method))")
+        return true
     }
 }

@@ -62,11 +62,32 @@ struct Recordings: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let layout = DataLayout(root: FileSystem.absolute(data.dataDir))
-        let store: Store
-        do { store = try Store.openReadOnly(directory: layout.root) } catch { throw fail("\(error)", code: 1) }
         let id = try camera.map { try CameraID($0) }
-        let report = RecordingsReport(rows: try await store.recordings(camera: id))
+        let rows: [RecordingRow]
+        if let answered = try await recordingsFromAgent(camera: id) {
+            rows = answered
+        } else {
+            if !json { noteOffline(data) }
+            let store: Store
+            do { store = try Store.openReadOnly(directory: FileSystem.absolute(data.dataDir)) } catch { throw fail("\(error)", code: 1) }
+            rows = try await store.recordings(camera: id)
+        }
+        let report = RecordingsReport(rows: rows)
         print(json ? report.json.serialized() : report.text)
+    }
+
+    /// Every page of `GET /api/v1/recordings`; nil when no agent answers.
+    private func recordingsFromAgent(camera: CameraID?) async throws -> [RecordingRow]? {
+        var rows: [RecordingRow] = []
+        var after: Int64 = 0
+        while true {
+            var path = "/api/v1/recordings?limit=1000&after=\(after)"
+            if let camera { path += "&camera=\(PercentEncoding.encode(camera.rawValue))" }
+            guard let page = try await data.read(path) else { return rows.isEmpty ? nil : rows }
+            guard case .array(let items)? = page["recordings"] else { throw fail("the agent's answer has no recordings", code: 1) }
+            rows += items.compactMap(RecordingRow.init(apiJSON:))
+            guard case .int(let next)? = page["next_after"] else { return rows }
+            after = next
+        }
     }
 }

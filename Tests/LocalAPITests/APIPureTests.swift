@@ -58,6 +58,8 @@ import Testing
         (["api", "v1", "recordings", "x", "download"], .unknown),
         (["api", "v1", "hardware", "rescan"], .rescan),
         (["api", "v1", "cloud", "reconnect"], .reconnect),
+        (["api", "v1", "cloud"], .cloud),
+        (["api", "v1", "cloud", "events"], .cloudEvents),
         (["api", "stream", "status"], .streamStatus),
         (["api", "stream", "start"], .streamStart),
         (["api", "stream", "stop"], .streamStop),

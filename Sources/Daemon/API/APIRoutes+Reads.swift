@@ -52,13 +52,13 @@ extension APIRoutes {
     }
 
     func restart(_ camera: CameraID) async throws -> APIResponse {
-        guard await agent.desiredState.cameras[camera] != nil else { throw APIError.notFound("no camera \(camera)") }
+        guard await agent.desiredState.cameras[camera] != nil else { throw APIError.notFound("unknown camera \(camera)") }
         await agent.restartCamera(camera)
         return .json(.object(["ok": .bool(true), "message": .string("\(camera) restarted")]))
     }
 
     func snapshot(_ camera: CameraID) async throws -> APIResponse {
-        guard await agent.desiredState.cameras[camera] != nil else { throw APIError.notFound("no camera \(camera)") }
+        guard await agent.desiredState.cameras[camera] != nil else { throw APIError.notFound("unknown camera \(camera)") }
         let output = "\(layout.root)/run/api-snapshots/\(camera)-\(metrics.nextSnapshotNumber()).jpg"
         let started = ContinuousClock.now
         let shot: Snapshotter.Snapshot
@@ -164,5 +164,22 @@ extension RecordingRow {
 extension Duration {
     var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+extension RecordingRow {
+    /// A row read back from the API's `recording` object.
+    public init?(apiJSON json: JSONValue) {
+        guard case .int(let id)? = json["id"], let camera = json["camera"]?.stringValue.flatMap({ try? CameraID($0) }),
+              let file = json["file"]?.stringValue, let startMs = json["start"]?.stringValue.flatMap(Timestamp.parseRFC3339),
+              let status = json["status"]?.stringValue.flatMap(RecordingStatus.init(rawValue:)) else { return nil }
+        let bytes: Int64 = if case .int(let n)? = json["bytes"] { n } else { 0 }
+        let duration: Double? = switch json["duration"] {
+        case .double(let d)?: d
+        case .int(let n)?: Double(n)
+        default: nil
+        }
+        self.init(id: id, camera: camera, file: file, startMs: startMs, endMs: json["end"]?.stringValue.flatMap(Timestamp.parseRFC3339),
+                  duration: duration, bytes: bytes, status: status)
     }
 }

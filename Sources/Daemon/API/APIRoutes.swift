@@ -71,6 +71,8 @@ public struct APIRoutes: APIHandler {
         case .events: try r.allow("GET"); return .json(try await events(r))
         case .rescan: try r.allow("POST"); return .json(try await rescan())
         case .reconnect: try r.allow("POST"); return .json(await reconnect())
+        case .cloud: try r.allow("GET"); return .json(try await CloudReport.status(store: store, agentRunning: true))
+        case .cloudEvents: try r.allow("GET"); return .json(.object(["events": try await cloudEvents(r)]))
         case .streamStatus: try r.allow("GET"); return .json(try await streamStatus())
         case .streamStart: try r.allow("POST"); return try await streamStart(r)
         case .streamStop: try r.allow("POST"); return try await streamStop(r)
@@ -92,6 +94,17 @@ public struct APIRoutes: APIHandler {
         return .object(["ok": .bool(true), "message": .string(await cloudReconnect())])
     }
 
+    private func cloudEvents(_ r: APIRequest) async throws -> JSONValue {
+        let limit = Int(try r.intQuery("limit", in: 1...10_000) ?? 10_000)
+        let dropped: Bool
+        switch r.query["include_dropped"] {
+        case nil, "false"?: dropped = false
+        case "true"?: dropped = true
+        default: throw APIError.badRequest("include_dropped must be true or false")
+        }
+        return try await CloudReport.events(store: store, limit: limit, includeDropped: dropped)
+    }
+
     private func inventory() async throws -> APIResponse {
         guard let inventory = await hardware.currentInventory() else {
             throw APIError(503, "unavailable", "the hardware has not been probed yet")
@@ -102,7 +115,7 @@ public struct APIRoutes: APIHandler {
 
 /// The routes, from the path's decoded segments.
 enum APIRoute: Equatable {
-    case page, metrics, status, cameras, inventory, events, rescan, reconnect, recordings
+    case page, metrics, status, cameras, inventory, events, rescan, reconnect, recordings, cloud, cloudEvents
     case camera(String), snapshot(String), restart(String), timeline(String)
     case recording(Int64), download(Int64)
     case streamStatus, streamStart, streamStop, configURLs
@@ -144,7 +157,9 @@ enum APIRoute: Equatable {
         case ("inventory", 1): .inventory
         case ("events", 1): .events
         case ("hardware", 2) where s[1] == "rescan": .rescan
+        case ("cloud", 1): .cloud
         case ("cloud", 2) where s[1] == "reconnect": .reconnect
+        case ("cloud", 2) where s[1] == "events": .cloudEvents
         default: .unknown
         }
     }

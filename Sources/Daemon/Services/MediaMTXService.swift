@@ -10,6 +10,9 @@ public protocol MediaMTXStatusSource: Sendable {
     func currentStatus() async -> (status: MediaMTXStatus?, endpoints: MediaMTXEndpoints?)
     /// Asks for MediaMTX's paths to follow `desired` (served by the service's own loop).
     func requestSync(_ desired: DesiredState)
+    /// MediaMTX's RTSP URL of `camera` when its API answers now (a snapshot
+    /// goes through MediaMTX then), else nil.
+    func liveRTSPURL(_ camera: CameraID) async -> String?
 }
 
 /// The owner of MediaMTX's paths and status: syncs them (Control API and
@@ -65,6 +68,14 @@ public actor MediaMTXService: Service, MediaMTXStatusSource {
 
     public func currentStatus() -> (status: MediaMTXStatus?, endpoints: MediaMTXEndpoints?) {
         (status, endpoints)
+    }
+
+    public func liveRTSPURL(_ camera: CameraID) async -> String? {
+        guard await sync.answersNow() else { return nil }
+        let current: MediaMTXEndpoints
+        if let endpoints { current = endpoints } else { current = await sync.endpoints() }
+        let port = current.rtspPort
+        return "rtsp://127.0.0.1:\(port)/\(camera)"
     }
 
     private func apply(_ desired: DesiredState) async {
