@@ -67,21 +67,26 @@ struct CamerasList: AsyncParsableCommand {
     }
 }
 
+/// A camera id and its JSON spec (`cameras add` and `cameras set`).
+struct CameraSpecArguments: ParsableArguments {
+    @Argument(help: "The camera id.") var camera: String
+    @Argument(help: "The camera's spec, as in the config file's cameras object.") var spec: String
+
+    func validate() throws {
+        if let problem = CameraID.problem(with: camera) { throw ValidationError(problem) }
+    }
+}
+
 struct CamerasSet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Add or replace a camera from its JSON spec.",
         discussion: #"Example: camgate cameras set gate '{"source": {"kind": "rtsp", "url": "rtsp://192.0.2.10/stream1"}, "record": true}'"#
     )
-    @Argument(help: "The camera id.") var camera: String
-    @Argument(help: "The camera's spec, as in the config file's cameras object.") var spec: String
+    @OptionGroup var target: CameraSpecArguments
     @OptionGroup var data: DataDirectoryOptions
 
-    func validate() throws {
-        if let problem = CameraID.problem(with: camera) { throw ValidationError(problem) }
-    }
-
     func run() async throws {
-        try await CamerasSet.put(camera, spec, data)
+        try await CamerasSet.put(target.camera, target.spec, data)
     }
 
     static func put(_ camera: String, _ spec: String, _ data: DataDirectoryOptions) async throws {
@@ -95,25 +100,20 @@ struct CamerasSet: AsyncParsableCommand {
 
 struct CamerasAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a camera from its JSON spec (refused when the id is taken: use set).")
-    @Argument(help: "The camera id.") var camera: String
-    @Argument(help: "The camera's spec, as in the config file's cameras object.") var spec: String
+    @OptionGroup var target: CameraSpecArguments
     @OptionGroup var data: DataDirectoryOptions
-
-    func validate() throws {
-        if let problem = CameraID.problem(with: camera) { throw ValidationError(problem) }
-    }
 
     func run() async throws {
         let existing: LocalAPIClient.Response
         do {
-            existing = try await data.api.request("GET", "/api/v1/cameras/\(PercentEncoding.encode(camera))")
+            existing = try await data.api.request("GET", "/api/v1/cameras/\(PercentEncoding.encode(target.camera))")
         } catch let error as LocalAPIClient.Unreachable {
             throw fail("no agent is running (\(error)); start it with `camgate run`", code: 1)
         }
         if existing.status == 200, existing.json?["desired"] == .bool(true) {
-            throw fail("camera \(camera) exists; use `camgate cameras set` to change it", code: 2)
+            throw fail("camera \(target.camera) exists; use `camgate cameras set` to change it", code: 2)
         }
-        try await CamerasSet.put(camera, spec, data)
+        try await CamerasSet.put(target.camera, target.spec, data)
     }
 }
 
