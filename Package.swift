@@ -39,6 +39,7 @@ let package = Package(
         // HTTP/1.1 client (TLS verified) for the cloud and MediaMTX's API; its API shows no NIO types.
         .target(name: "HTTPClient", dependencies: [
             "CamgateCore",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

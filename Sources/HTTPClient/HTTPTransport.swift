@@ -1,4 +1,5 @@
 import CamgateCore
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -69,21 +70,15 @@ public struct IdleTimeout: Error, CustomStringConvertible {
 /// file). Written on NIO directly: AsyncHTTPClient alone would take most of
 /// the binary budget (docs/cloud-link.md).
 public final class HTTPTransport: Sendable {
-    let group: any EventLoopGroup
+    /// The event loop, started at the first request (never in an initializer).
+    private let loop = NIOLockedValueBox<MultiThreadedEventLoopGroup?>(nil)
+    private let closed = NIOLockedValueBox(false)
     let tlsContext: NIOSSLContext?
 
-    let ownsGroup: Bool
-
     /// A transport with its own single event-loop thread (the agent's whole
-    /// network I/O is one SSE stream and small POSTs).
-    public convenience init(caFile: String? = nil) throws {
-        try self.init(group: MultiThreadedEventLoopGroup(numberOfThreads: 1), caFile: caFile, ownsGroup: true)
-    }
-
+    /// network I/O is one SSE stream and small POSTs), started when first used.
     /// - Parameter caFile: extra trust roots (PEM), for a private cloud.
-    init(group: any EventLoopGroup, caFile: String? = nil, ownsGroup: Bool = false) throws {
-        self.group = group
-        self.ownsGroup = ownsGroup
+    public init(caFile: String? = nil) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification
         if let caFile {
@@ -92,9 +87,26 @@ public final class HTTPTransport: Sendable {
         self.tlsContext = try NIOSSLContext(configuration: tls)
     }
 
-    /// Stops the event loop this transport created.
+    var group: any EventLoopGroup {
+        get throws {
+            try loop.withLockedValue { group in
+                if let group { return group }
+                guard !closed.withLockedValue({ $0 }) else { throw ConnectionClosed() }
+                let created = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+                group = created
+                return created
+            }
+        }
+    }
+
+    /// Stops the event loop, when one was started.
     public func shutdown() async {
-        if ownsGroup { try? await group.shutdownGracefully() }
+        closed.withLockedValue { $0 = true }
+        let group = loop.withLockedValue { group in
+            defer { group = nil }
+            return group
+        }
+        try? await group?.shutdownGracefully()
     }
 
     /// Sends `request` and hands the response head and its body chunks to
@@ -109,7 +121,7 @@ public final class HTTPTransport: Sendable {
         let endpoint = request.endpoint
         try HTTPRequest.validate(request.headers + [("Host", endpoint.hostHeader)])
         let tls = endpoint.secure ? tlsContext : nil
-        let channel = try await ClientBootstrap(group: group)
+        let channel = try await ClientBootstrap(group: try group)
             .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .connect(host: endpoint.host, port: endpoint.port) { channel in
