@@ -84,9 +84,11 @@ extension Agent {
 
     func startWorkload(_ key: WorkloadKey, spec: ProcessSpec) async {
         guard !shuttingDown else { return }
+        var started = false
         do {
             try prepareDirectories(for: key)
             if key.role == .recorder {
+                try checkRoomToRecord()
                 // Segments are named after their first second: a recorder
                 // started within the second its predecessor opened a segment
                 // would reopen (truncate) that indexed file. Wait for the next second.
@@ -105,6 +107,7 @@ extension Agent {
             }
             if key.camera.isReserved { try await store.ensureSystemCamera(key.camera) }
             let child = try await supervisor.start(key, spec: spec)
+            started = true
             if key.role == .recorder, let camera = desired.cameras[key.camera] { runningEncoders[key] = await encodingPolicy().encoding(for: key.camera, camera).encoder }
             try await store.saveProcess(ProcessRow(key: key, identity: child.identity, fingerprint: child.fingerprint,
                                                    startedAtMs: child.startedAtMs, logFile: child.logFile))
@@ -112,12 +115,16 @@ extension Agent {
             try await store.logEvent(.info, "started", camera: key.camera, "\(key.role.rawValue) started, pid \(child.identity.pid)")
             logger.info("started", metadata: ["workload": "\(key)", "pid": "\(child.identity.pid)", "command": "\(spec.redactedCommandLine)"])
         } catch {
-            let message = "cannot start \(key.role.rawValue): \(error)"
+            // Held before any await (a reconcile meanwhile must see it);
+            // counted as a failure below unless the disk is full.
+            trackers[key] = { var held = tracker(key); held.waitForRoom(until: .now + .seconds(5)); return held }()
+            let (message, diskFull) = await abandonStart(key, started: started, error: error)
             logger.error("\(message)", metadata: ["workload": "\(key)"])
             let now = ContinuousClock.now
-            var tracker = tracker(key)
-            let hold = tracker.recordExit(startedAt: now, exitedAt: now, random: Double.random(in: 0..<1, using: &random))
-            trackers[key] = tracker
+            var restarts = tracker(key)
+            let hold = diskFull ? restarts.waitForRoom(until: now + .seconds(5))
+                                : restarts.recordExit(startedAt: now, exitedAt: now, random: Double.random(in: 0..<1, using: &random))
+            trackers[key] = restarts
             await holdWorkload(key, hold, error: message)
         }
     }

@@ -59,6 +59,9 @@ public actor Agent {
     var indexers: [CameraID: SegmentIndexer] = [:]
     /// One per running recorder, fed by the index tick.
     var stallDetectors: [CameraID: StallDetector] = [:]
+    /// Each camera's last finished segment size: the headroom kept above
+    /// the free-space floor at every rotation (`DiskGuard`).
+    var lastSegmentBytes: [CameraID: Int64] = [:]
     var reconciling = false
     /// Cameras already told that their segments rotate late (long GOP).
     var lateRotationWarned: Set<CameraID> = []
