@@ -15,9 +15,11 @@ public enum DiskGuard {
 
     /// The room to keep above the floor for what is being written now: two
     /// of each camera's last finished segment (the one being written and the
-    /// next, which may open before the index sees the rotation).
-    public static func headroom(lastSegmentBytes: some Sequence<Int64>) -> Int64 {
-        2 * lastSegmentBytes.reduce(0) { $0 + max(0, $1) }
+    /// next, which may open before the index sees the rotation), at most a
+    /// quarter of the disk (long segments on a small card must not make
+    /// retention delete everything).
+    public static func headroom(lastSegmentBytes: some Sequence<Int64>, totalBytes: Int64) -> Int64 {
+        min(2 * lastSegmentBytes.reduce(0) { $0 + max(0, $1) }, max(0, totalBytes / 4))
     }
 
     /// Whether retention must run now (a segment finished, a recorder hit a
@@ -61,12 +63,12 @@ public enum DiskGuard {
     }
 
     /// Whether a recorder may start (or restart after running out of
-    /// space): there is room for what it writes next (the headroom, at
-    /// least `nearlyFullBytes`) on top of the database's reserve, which a
-    /// recorder must never eat. When the reserve file is held, its room is
-    /// already set aside; once released, that room must stay free.
-    public static func roomToRecord(storage: RetentionPlanner.Storage, reserveHeld: Bool, reserveBytes: Int64, headroom: Int64) -> Bool {
-        storage.availableBytes >= max(headroom, nearlyFullBytes) + (reserveHeld ? 0 : reserveBytes)
+    /// space): more than `nearlyFullBytes` free on top of the database's
+    /// reserve, which a recorder must never eat. When the reserve file is
+    /// held, its room is already set aside; once released, that room must
+    /// stay free. (Retention makes the rest of the room as it records.)
+    public static func roomToRecord(storage: RetentionPlanner.Storage, reserveHeld: Bool, reserveBytes: Int64) -> Bool {
+        storage.availableBytes >= nearlyFullBytes + (reserveHeld ? 0 : reserveBytes)
     }
 
     /// After a recorder's exit on a full disk and the retention run that
@@ -78,9 +80,9 @@ public enum DiskGuard {
         case waitForRoom(Duration)
     }
 
-    public static func restartAfterFullDisk(storage: RetentionPlanner.Storage?, reserveHeld: Bool, reserveBytes: Int64, headroom: Int64,
+    public static func restartAfterFullDisk(storage: RetentionPlanner.Storage?, reserveHeld: Bool, reserveBytes: Int64,
                                             retry: Duration = .seconds(5)) -> Restart {
-        guard let storage, roomToRecord(storage: storage, reserveHeld: reserveHeld, reserveBytes: reserveBytes, headroom: headroom) else {
+        guard let storage, roomToRecord(storage: storage, reserveHeld: reserveHeld, reserveBytes: reserveBytes) else {
             return .waitForRoom(retry)
         }
         return .now

@@ -16,7 +16,8 @@ extension Agent {
     /// Room to keep above the floor for the segments being written
     /// (none when the policy keeps no floor).
     var headroom: Int64 {
-        desired.recording.minFreePercent > 0 ? DiskGuard.headroom(lastSegmentBytes: lastSegmentBytes.values) : 0
+        guard desired.recording.minFreePercent > 0, let total = recordingsStorage()?.totalBytes else { return 0 }
+        return DiskGuard.headroom(lastSegmentBytes: lastSegmentBytes.values, totalBytes: total)
     }
 
     /// The recordings file system, nil when it cannot be read.
@@ -70,7 +71,7 @@ extension Agent {
         try? await store.deleteProcess(key, identity: exit.child.identity)
         await finishRecorder(key.camera, endedAtMs: endedAtMs)
         let restart = DiskGuard.restartAfterFullDisk(storage: recordingsStorage(), reserveHeld: FileSystem.exists(layout.reserveFile),
-                                                     reserveBytes: DiskSpace.reserveBytes, headroom: headroom)
+                                                     reserveBytes: DiskSpace.reserveBytes)
         var message = "disk full: the recorder stopped writing (\(cause)); deleted \(freed.segments) oldest segments (\(freed.bytes >> 10) KiB)"
         switch restart {
         case .now:
@@ -94,7 +95,7 @@ extension Agent {
     func checkRoomToRecord() throws(DiskFull) {
         guard let storage = recordingsStorage(),
               !DiskGuard.roomToRecord(storage: storage, reserveHeld: FileSystem.exists(layout.reserveFile),
-                                      reserveBytes: DiskSpace.reserveBytes, headroom: headroom) else { return }
+                                      reserveBytes: DiskSpace.reserveBytes) else { return }
         throw DiskFull(storage: storage)
     }
 

@@ -21,9 +21,15 @@ import Testing
     }
 
     @Test func headroomIsTwoOfEachCamerasLastSegment() {
-        #expect(DiskGuard.headroom(lastSegmentBytes: [100, 50]) == 300)
-        #expect(DiskGuard.headroom(lastSegmentBytes: []) == 0)
-        #expect(DiskGuard.headroom(lastSegmentBytes: [-5]) == 0)
+        #expect(DiskGuard.headroom(lastSegmentBytes: [100, 50], totalBytes: 10_000) == 300)
+        #expect(DiskGuard.headroom(lastSegmentBytes: [], totalBytes: 10_000) == 0)
+        #expect(DiskGuard.headroom(lastSegmentBytes: [-5], totalBytes: 10_000) == 0)
+    }
+
+    /// Four cameras with 1 GB segments on an 8 GB card: 8 GB of headroom
+    /// would make retention delete everything; a quarter of the disk at most.
+    @Test func headroomIsAtMostAQuarterOfTheDisk() {
+        #expect(DiskGuard.headroom(lastSegmentBytes: [1_000, 1_000, 1_000, 1_000], totalBytes: 8_000) == 2_000)
     }
 
     @Test(arguments: [
@@ -53,23 +59,20 @@ import Testing
     static let mib: Int64 = 1 << 20
 
     @Test(arguments: [
-        // available MiB, reserve held, headroom MiB, restart now
-        (Int64(2), true, Int64(0), true),
-        (0, true, 0, false),        // less than nearlyFullBytes
-        (4, false, 0, false),       // only the released reserve's room: kept for the database
-        (5, false, 0, true),
-        (5, false, 3, false),       // headroom 3 + reserve 4
-        (7, false, 3, true),
-        (2, true, 3, false),
+        // available MiB, reserve held, restart now
+        (Int64(2), true, true),
+        (0, true, false),        // less than nearlyFullBytes
+        (4, false, false),       // only the released reserve's room: kept for the database
+        (5, false, true),
     ])
-    func aFullDiskExitRestartsAtOnceOnlyWhenThereIsRoomBesideTheReserve(available: Int64, held: Bool, headroom: Int64, now: Bool) {
+    func aFullDiskExitRestartsAtOnceOnlyWhenThereIsRoomBesideTheReserve(available: Int64, held: Bool, now: Bool) {
         let restart = DiskGuard.restartAfterFullDisk(storage: Self.storage(available * Self.mib, of: 100 * Self.mib), reserveHeld: held,
-                                                     reserveBytes: 4 * Self.mib, headroom: headroom * Self.mib)
+                                                     reserveBytes: 4 * Self.mib)
         #expect(restart == (now ? .now : .waitForRoom(.seconds(5))))
     }
 
     @Test func anUnreadableDiskWaitsForRoom() {
-        #expect(DiskGuard.restartAfterFullDisk(storage: nil, reserveHeld: true, reserveBytes: 0, headroom: 0) == .waitForRoom(.seconds(5)))
+        #expect(DiskGuard.restartAfterFullDisk(storage: nil, reserveHeld: true, reserveBytes: 0) == .waitForRoom(.seconds(5)))
     }
 
     @Test(arguments: [
