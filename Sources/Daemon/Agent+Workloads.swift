@@ -82,8 +82,11 @@ extension Agent {
         await supervisor.running.keys.filter { $0.camera == camera }.sorted()
     }
 
-    func startWorkload(_ key: WorkloadKey, spec: ProcessSpec) async {
-        guard !shuttingDown else { return }
+    /// Starts a workload and records it; false when it could not (it is
+    /// then held back, and never left running without its process row).
+    @discardableResult
+    func startWorkload(_ key: WorkloadKey, spec: ProcessSpec) async -> Bool {
+        guard !shuttingDown else { return false }
         var started = false
         do {
             try prepareDirectories(for: key)
@@ -98,7 +101,7 @@ extension Agent {
                     guard FileSystem.exists(current) else { break }
                     try? await Task.sleep(for: .milliseconds(1000 - now % 1000 + 5))
                 }
-                guard !shuttingDown else { return }
+                guard !shuttingDown else { return false }
                 // A fresh list for a fresh recorder; the previous one was read to the end.
                 try FileSystem.remove(layout.segmentList(key.camera))
                 indexers[key.camera] = SegmentIndexer(camera: key.camera, layout: layout)
@@ -114,6 +117,7 @@ extension Agent {
             if showsInCameraState(key) { try await store.setCameraState(key.camera, .starting) } else if key.role == .restream { restreamStates[key.camera] = "running" }
             try await store.logEvent(.info, "started", camera: key.camera, "\(key.role.rawValue) started, pid \(child.identity.pid)")
             logger.info("started", metadata: ["workload": "\(key)", "pid": "\(child.identity.pid)", "command": "\(spec.redactedCommandLine)"])
+            return true
         } catch {
             // Held before any await (a reconcile meanwhile must see it);
             // counted as a failure below unless the disk is full.
@@ -126,6 +130,7 @@ extension Agent {
                                 : restarts.recordExit(startedAt: now, exitedAt: now, random: Double.random(in: 0..<1, using: &random))
             trackers[key] = restarts
             await holdWorkload(key, hold, error: message)
+            return false
         }
     }
 

@@ -160,6 +160,7 @@ public actor Agent {
         let holds = trackers.compactMapValues { $0.hold?.until }
         let plan = Reconciler.plan(desired: specs.mapValues(\.fingerprint), running: running.mapValues(\.fingerprint),
                                    holds: holds, now: now)
+        var failedStarts = 0
         for action in plan.actions {
             switch action {
             case .stop(let key):
@@ -167,9 +168,9 @@ public actor Agent {
             case .restart(let key):
                 await stopWorkload(key, reason: "configuration changed")
                 trackers[key]?.reset()
-                await startWorkload(key, spec: specs[key]!)
+                if await !startWorkload(key, spec: specs[key]!) { failedStarts += 1 }
             case .start(let key):
-                await startWorkload(key, spec: specs[key]!)
+                if await !startWorkload(key, spec: specs[key]!) { failedStarts += 1 }
             case .wait, .keep:
                 break
             }
@@ -179,7 +180,7 @@ public actor Agent {
                 try? await store.setCameraState(id, .offline, lastError: .some("\(device) is not present"))
             }
         }
-        logger.info("reconcile (\(reason)): \(plan.summary)")
+        logger.info("reconcile (\(reason)): \(plan.summary(failedStarts: failedStarts))")
     }
 
     /// Restarts the MediaMTX the agent runs (its service found it hung).
