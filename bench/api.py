@@ -30,6 +30,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import print_table  # noqa: E402
+
 QUICK = "--quick" in sys.argv
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -230,12 +233,7 @@ def main():
     if debug:
         print(f"DEBUG BINARY ({binary}): these are not the release figures; the targets are judged on the release build.")
     print()
-    w = max(len(r[0]) for r in rows)
-    print(f"| {'measure'.ljust(w)} | value | target | ok |")
-    print(f"|{'-' * (w + 2)}|---|---|---|")
-    for name, value, target, ok in rows:
-        mark = "" if ok is None else ("yes" if ok else "NO")
-        print(f"| {name.ljust(w)} | {value} | {target} | {mark} |")
+    print_table(rows)
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -29,7 +29,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import ffmpeg_pids  # noqa: E402
+from common import ffmpeg_pids, print_table  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 
@@ -224,11 +224,7 @@ def main():
     print()
     print(f"camgate cloud-link benchmark — {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {'quick' if QUICK else 'full'} run")
     print()
-    w = max(len(r[0]) for r in rows)
-    print(f"| {'measure'.ljust(w)} | value | target | ok |")
-    print(f"|{'-' * (w + 2)}|---|---|---|")
-    for name, value, target, ok in rows:
-        print(f"| {name.ljust(w)} | {value} | {target} | {'' if ok is None else ('yes' if ok else 'NO')} |")
+    print_table(rows)
     print()
     print("attempt times against the dead endpoint (s after start): " + ", ".join(f"{a:.1f}" for a in attempts))
     gaps = [b - a for a, b in zip(attempts, attempts[1:])]

@@ -16,3 +16,13 @@ def ffmpeg_pids(needle):
         if argv and argv[0].endswith(b"ffmpeg") and any(needle.encode() in a for a in argv):
             found.append(int(entry))
     return found
+
+
+def print_table(rows):
+    """Rows of (measure, value, target, ok) as a Markdown table; ok None leaves the mark empty."""
+    w = max(len(r[0]) for r in rows)
+    print(f"| {'measure'.ljust(w)} | value | target | ok |")
+    print(f"|{'-' * (w + 2)}|---|---|---|")
+    for name, value, target, ok in rows:
+        mark = "" if ok is None else ("yes" if ok else "NO")
+        print(f"| {name.ljust(w)} | {value} | {target} | {mark} |")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """camgate benchmark: footprint and timing of the agent, next to bare ffmpeg.
 
-usage: bench/run.py [--quick] [--binary PATH] [--simulator PATH] [--only core|hardware|mediamtx|cloud|api]
+usage: bench/run.py [--quick] [--binary PATH] [--simulator PATH] [--only core|hardware|mediamtx|cloud|api|reliability]
 
 Builds the static release binary (unless --binary is given), then measures
 and prints a table:
@@ -18,8 +18,9 @@ and prints a table:
 --quick shortens the windows (for a smoke run); the targets are judged on a
 full run. Then it runs bench/cloud.py (the cloud-link figures) and
 bench/api.py (the local API: status latency, 200 concurrent clients,
-`camgate status`, idle RSS with the API listening). `--only NAME` runs one
-section.
+`camgate status`, idle RSS with the API listening) and bench/reliability.py
+(a full disk: recording gaps, the free-space floor, a start on a full
+disk). `--only NAME` runs one section.
 """
 import json
 import os
@@ -32,7 +33,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import ffmpeg_pids  # noqa: E402
+from common import ffmpeg_pids, print_table  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TICK = os.sysconf("SC_CLK_TCK")
@@ -320,6 +321,10 @@ def main():
     if only in (None, "api"):
         print()
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "api.py"), "--binary", binary] + (["--quick"] if QUICK else []), check=True)
+    if only in (None, "reliability"):
+        print()
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "reliability.py"), "--binary", binary] + (["--quick"] if QUICK else []),
+                       check=True)
 
 
 def fake_tree(root, cameras, render_nodes):
@@ -482,12 +487,7 @@ def core(binary, simulator):
     print(f"camgate benchmark — {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {os.cpu_count()} cores, "
           f"{'quick' if QUICK else 'full'} run, 640x360@15 test cameras")
     print()
-    w = max(len(r[0]) for r in rows)
-    print(f"| {'measure'.ljust(w)} | value | target | ok |")
-    print(f"|{'-' * (w + 2)}|---|---|---|")
-    for name, value, target, ok in rows:
-        mark = "" if ok is None else ("yes" if ok else "NO")
-        print(f"| {name.ljust(w)} | {value} | {target} | {mark} |")
+    print_table(rows)
     print()
     print("time to first byte, each run (agent / bare): " + ", ".join(f"{a * 1000:.0f}/{b * 1000:.0f} ms" for a, b in zip(agent_fb, bare_fb)))
     print("rotation gaps: " + ", ".join(f"{g * 1000:.1f}" for g in gaps) + " ms")

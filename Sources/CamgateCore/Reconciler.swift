@@ -39,10 +39,18 @@ public enum Reconciler {
         public var waiting: Int { actions.count(where: { if case .wait = $0 { true } else { false } }) }
 
         /// `N kept, N started, N stopped` (plus restarts and waits when any).
-        public var summary: String {
-            var text = "\(kept) kept, \(started) started, \(stopped) stopped"
-            if restarted > 0 { text += ", \(restarted) restarted" }
+        public var summary: String { summary(failedStarts: 0) }
+
+        /// The summary once applied: starts and restarts that failed (a
+        /// full disk, a missing binary) are not counted as started or
+        /// restarted but said apart, so a log never reads "cannot start
+        /// recorder" then "1 started".
+        public func summary(failedStarts failed: Int) -> String {
+            let failedStarts = min(failed, started), failedRestarts = min(failed - failedStarts, restarted)
+            var text = "\(kept) kept, \(started - failedStarts) started, \(stopped) stopped"
+            if restarted - failedRestarts > 0 { text += ", \(restarted - failedRestarts) restarted" }
             if waiting > 0 { text += ", \(waiting) waiting" }
+            if failed > 0 { text += ", \(failed) could not start" }
             return text
         }
     }

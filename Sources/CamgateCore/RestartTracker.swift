@@ -88,6 +88,15 @@ public struct RestartTracker: Hashable, Sendable {
         return nil
     }
 
+    /// The workload cannot run for want of disk space, which is not its
+    /// failure: held until `until` without counting toward backoff or the
+    /// circuit breaker.
+    @discardableResult
+    public mutating func waitForRoom(until: ContinuousClock.Instant) -> Hold {
+        hold = .backoff(until: until, attempt: consecutiveFailures)
+        return hold!
+    }
+
     /// Forgets every failure: an operator asked for a restart, or the
     /// workload's configuration changed.
     public mutating func reset() {

@@ -48,7 +48,9 @@ public enum RetentionPlanner {
 
     public static let millisecondsPerDay: Int64 = 86_400_000
 
-    public static func plan(finished: [Segment], policy: RecordingPolicy, storage: Storage, nowMs: Int64) -> [Deletion] {
+    /// - Parameter headroom: bytes to keep free above the floor for what is
+    ///   being written (`DiskGuard.headroom`); 0 holds the floor only.
+    public static func plan(finished: [Segment], policy: RecordingPolicy, storage: Storage, nowMs: Int64, headroom: Int64 = 0) -> [Deletion] {
         let oldestFirst = finished.sorted { ($0.startMs, $0.id) < ($1.startMs, $1.id) }
         var deletions: [Deletion] = []
         var remaining: [Segment] = []
@@ -62,7 +64,7 @@ public enum RetentionPlanner {
         }
 
         var available = storage.availableBytes + deletions.reduce(0) { $0 + $1.segment.bytes }
-        let floor = (storage.totalBytes * Int64(policy.minFreePercent) + 99) / 100
+        let floor = DiskGuard.floorBytes(totalBytes: storage.totalBytes, policy: policy) + max(0, headroom)
         for segment in remaining where available < floor {
             deletions.append(Deletion(segment: segment, reason: .freeSpace))
             available += segment.bytes

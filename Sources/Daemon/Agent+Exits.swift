@@ -29,6 +29,11 @@ extension Agent {
         }
         // Decide before any await: a reconcile that runs while the
         // bookkeeping below waits must already see the hold (or the fallback).
+        // A full disk is not the recorder's failure: make room, restart now.
+        if offlineDevice == nil, key.role == .recorder,
+           case .diskFull(let cause) = DiskGuard.exitCause(logTail: exit.logTail, storage: recordingsStorage(), policy: desired.recording) {
+            return await handleFullDiskExit(exit, cause: cause)
+        }
         var hold: RestartTracker.Hold?
         var fallback: String?
         if offlineDevice == nil {

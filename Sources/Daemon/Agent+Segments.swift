@@ -60,6 +60,8 @@ extension Agent {
                 .finished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)
             }
         }
+        // The floor first: the rows below need room to be written.
+        await holdFloor(finished: events.compactMap { if case .finished(_, _, _, let bytes) = $0 { (camera, bytes) } else { nil } })
         do {
             try await store.record(changes, report: options.reportRecordings)
             for case .finished(_, _, _, let bytes) in events { counters.noteFinished(camera, bytes: bytes) }
@@ -115,9 +117,10 @@ extension Agent {
             if let row = known[file], row.status == .complete { continue }
             await closeSegment(camera: camera, file: file)
         }
-        for row in known.values where row.status == .recording && row.startMs < beforeMs && !FileSystem.exists(row.file) {
-            try? await store.deleteRecordings(ids: [row.id])
-        }
+        // Rows whose file is gone (deleted to start on a full disk, or by
+        // hand): the index describes the files on disk.
+        let gone = known.values.filter { $0.startMs < beforeMs && !FileSystem.exists($0.file) }.map(\.id)
+        if !gone.isEmpty { try? await store.deleteRecordings(ids: gone) }
     }
 
     func closeSegment(camera: CameraID, file: String) async {
@@ -184,23 +187,32 @@ extension Agent {
         }
     }
 
-    /// Deletes finished segments past retention or below the free-space
-    /// floor: files first, then their rows; the segment being written is
-    /// never a candidate.
+    /// The retention tick: deletes what retention asks for, then makes the
+    /// database's reserve again if the space is back (or releases it).
     public func enforceRetention() async {
-        guard let finished = try? await store.finishedRecordings(), !finished.isEmpty else { return }
+        await enforceRetentionNow()
+        maintainReserve()
+    }
+
+    /// Deletes finished segments past retention or below the free-space
+    /// floor plus the headroom for the segments being written: files
+    /// first, then their rows; the segment being written is never a
+    /// candidate. Returns what it deleted.
+    @discardableResult
+    func enforceRetentionNow() async -> (segments: Int, bytes: Int64) {
+        guard let finished = try? await store.finishedRecordings(), !finished.isEmpty else { return (0, 0) }
         let capacity: (total: Int64, available: Int64)
         do {
             try FileSystem.createDirectories(layout.recordingsRoot)
             capacity = try FileSystem.capacity(of: layout.recordingsRoot)
         } catch {
             logger.error("retention: cannot read free space: \(error)")
-            return
+            return (0, 0)
         }
         let deletions = RetentionPlanner.plan(finished: finished, policy: desired.recording,
                                               storage: .init(totalBytes: capacity.total, availableBytes: capacity.available),
-                                              nowMs: WallClock.nowMilliseconds())
-        guard !deletions.isEmpty else { return }
+                                              nowMs: WallClock.nowMilliseconds(), headroom: headroom)
+        guard !deletions.isEmpty else { return (0, 0) }
         var removed: [Int64] = []
         var bytes: Int64 = 0
         var directories = Set<String>()
@@ -214,7 +226,7 @@ extension Agent {
                 logger.error("retention: cannot delete \(deletion.segment.file): \(error)")
             }
         }
-        try? await store.deleteRecordings(ids: removed)
+        do { try await store.deleteRecordings(ids: removed) } catch { logger.error("retention: deleted \(removed.count) files but cannot delete their rows: \(error)") }
         counters.retentionDeletedSegments += removed.count
         counters.retentionDeletedBytes += bytes
         let today = Timestamp.utcDate(milliseconds: WallClock.nowMilliseconds())
@@ -223,6 +235,7 @@ extension Agent {
         let message = "deleted \(removed.count) segments (\(bytes) bytes) by \(reasons)"
         logger.info("retention: \(message)")
         try? await store.logEvent(.info, "retention", message)
+        return (removed.count, bytes)
     }
 
     /// Answers when the actor is responsive (for the systemd watchdog).

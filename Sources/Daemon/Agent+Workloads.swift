@@ -81,11 +81,16 @@ extension Agent {
         await supervisor.running.keys.filter { $0.camera == camera }.sorted()
     }
 
-    func startWorkload(_ key: WorkloadKey, spec: ProcessSpec) async {
-        guard !shuttingDown else { return }
+    /// Starts a workload and records it; false when it could not (it is
+    /// then held back, and never left running without its process row).
+    @discardableResult
+    func startWorkload(_ key: WorkloadKey, spec: ProcessSpec) async -> Bool {
+        guard !shuttingDown else { return false }
+        var started = false
         do {
             try prepareDirectories(for: key)
             if key.role == .recorder {
+                try checkRoomToRecord()
                 // Segments are named after their first second: a recorder
                 // started within the second its predecessor opened a segment
                 // would reopen (truncate) that indexed file. Wait for the next second.
@@ -95,7 +100,7 @@ extension Agent {
                     guard FileSystem.exists(current) else { break }
                     try? await Task.sleep(for: .milliseconds(1000 - now % 1000 + 5))
                 }
-                guard !shuttingDown else { return }
+                guard !shuttingDown else { return false }
                 // A fresh list for a fresh recorder; the previous one was read to the end.
                 try FileSystem.remove(layout.segmentList(key.camera))
                 indexers[key.camera] = SegmentIndexer(camera: key.camera, layout: layout)
@@ -104,20 +109,27 @@ extension Agent {
             }
             if key.camera.isReserved { try await store.ensureSystemCamera(key.camera) }
             let child = try await supervisor.start(key, spec: spec)
+            started = true
             if key.role == .recorder, let camera = desired.cameras[key.camera] { runningEncoders[key] = await encodingPolicy().encoding(for: key.camera, camera).encoder }
             try await store.saveProcess(ProcessRow(key: key, identity: child.identity, fingerprint: child.fingerprint,
                                                    startedAtMs: child.startedAtMs, logFile: child.logFile))
             if showsInCameraState(key) { try await store.setCameraState(key.camera, .starting) } else if key.role == .restream { restreamStates[key.camera] = "running" }
             try await store.logEvent(.info, "started", camera: key.camera, "\(key.role.rawValue) started, pid \(child.identity.pid)")
             logger.info("started", metadata: ["workload": "\(key)", "pid": "\(child.identity.pid)", "command": "\(spec.redactedCommandLine)"])
+            return true
         } catch {
-            let message = "cannot start \(key.role.rawValue): \(error)"
+            // Held before any await (a reconcile meanwhile must see it);
+            // counted as a failure below unless the disk is full.
+            trackers[key] = { var held = tracker(key); held.waitForRoom(until: .now + .seconds(5)); return held }()
+            let (message, diskFull) = await abandonStart(key, started: started, error: error)
             logger.error("\(message)", metadata: ["workload": "\(key)"])
             let now = ContinuousClock.now
-            var tracker = tracker(key)
-            let hold = tracker.recordExit(startedAt: now, exitedAt: now, random: Double.random(in: 0..<1, using: &random))
-            trackers[key] = tracker
+            var restarts = tracker(key)
+            let hold = diskFull ? restarts.waitForRoom(until: now + .seconds(5))
+                                : restarts.recordExit(startedAt: now, exitedAt: now, random: Double.random(in: 0..<1, using: &random))
+            trackers[key] = restarts
             await holdWorkload(key, hold, error: message)
+            return false
         }
     }
 

@@ -59,6 +59,9 @@ public actor Agent {
     var indexers: [CameraID: SegmentIndexer] = [:]
     /// One per running recorder, fed by the index tick.
     var stallDetectors: [CameraID: StallDetector] = [:]
+    /// Each camera's last finished segment size: the headroom kept above
+    /// the free-space floor at every rotation (`DiskGuard`).
+    var lastSegmentBytes: [CameraID: Int64] = [:]
     var reconciling = false
     /// Cameras already told that their segments rotate late (long GOP).
     var lateRotationWarned: Set<CameraID> = []
@@ -157,6 +160,7 @@ public actor Agent {
         let holds = trackers.compactMapValues { $0.hold?.until }
         let plan = Reconciler.plan(desired: specs.mapValues(\.fingerprint), running: running.mapValues(\.fingerprint),
                                    holds: holds, now: now)
+        var failedStarts = 0
         for action in plan.actions {
             switch action {
             case .stop(let key):
@@ -164,9 +168,9 @@ public actor Agent {
             case .restart(let key):
                 await stopWorkload(key, reason: "configuration changed")
                 trackers[key]?.reset()
-                await startWorkload(key, spec: specs[key]!)
+                if await !startWorkload(key, spec: specs[key]!) { failedStarts += 1 }
             case .start(let key):
-                await startWorkload(key, spec: specs[key]!)
+                if await !startWorkload(key, spec: specs[key]!) { failedStarts += 1 }
             case .wait, .keep:
                 break
             }
@@ -176,7 +180,7 @@ public actor Agent {
                 try? await store.setCameraState(id, .offline, lastError: .some("\(device) is not present"))
             }
         }
-        logger.info("reconcile (\(reason)): \(plan.summary)")
+        logger.info("reconcile (\(reason)): \(plan.summary(failedStarts: failedStarts))")
     }
 
     /// Restarts the MediaMTX the agent runs (its service found it hung).

@@ -4,6 +4,7 @@ import CamgateCore
 ///
 ///     DIR/camgate.db                                  SQLite state
 ///     DIR/camgate.lock                                one agent per directory
+///     DIR/reserve                                     4 MiB kept for the database, released on a full disk
 ///     DIR/recordings/<camera>/<YYYY-MM-DD>/<YYYYMMDDTHHMMSSZ>.ts
 ///     DIR/run/<camera>/segments.csv                   ffmpeg's list of finished segments
 ///     DIR/run/<camera>/latest.jpg                     refreshed about once a second
@@ -18,6 +19,7 @@ public struct DataLayout: Hashable, Sendable {
 
     public var database: String { "\(root)/camgate.db" }
     public var lockFile: String { "\(root)/camgate.lock" }
+    public var reserveFile: String { "\(root)/reserve" }
     public var recordingsRoot: String { "\(root)/recordings" }
     public var runRoot: String { "\(root)/run" }
     public var logsRoot: String { "\(root)/logs" }

@@ -206,6 +206,44 @@ public enum FileSystem {
         unlink(probe)
     }
 
+    /// Creates `path` (0600) with `bytes` allocated on disk: posix_fallocate,
+    /// or zeros written where the file system cannot preallocate. Written to
+    /// a temporary name and renamed, so a half-made file never takes the
+    /// name; a failure (the disk is full) leaves nothing behind.
+    public static func preallocate(_ path: String, bytes: Int64) throws(SystemError) {
+        let temp = "\(path).tmp-\(getpid())"
+        _ = try? syscall("unlink", temp) { unlink(temp) }
+        let fd = try syscall("open", temp) { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        do {
+            defer { close(fd) }
+            // posix_fallocate returns its error instead of setting errno.
+            let code = posix_fallocate(fd, 0, off_t(bytes))
+            if code == EOPNOTSUPP || code == EINVAL {
+                try writeZeros(fd, temp, bytes: bytes)
+            } else {
+                _ = try syscall("posix_fallocate", temp) { () -> Int32 in
+                    if code == 0 { return 0 }
+                    errno = code
+                    return -1
+                }
+            }
+            _ = try syscall("fsync", temp) { fsync(fd) }
+            _ = try syscall("rename", path) { rename(temp, path) }
+        } catch {
+            _ = unlink(temp)
+            throw error
+        }
+    }
+
+    private static func writeZeros(_ fd: Int32, _ path: String, bytes: Int64) throws(SystemError) {
+        let zeros = [UInt8](repeating: 0, count: 64 * 1024)
+        var left = bytes
+        while left > 0 {
+            let n = try syscall("write", path) { zeros.withUnsafeBytes { write(fd, $0.baseAddress, Int(min(left, Int64($0.count)))) } }
+            left -= Int64(n)
+        }
+    }
+
     /// Size and free space of the file system holding `path`; `available`
     /// is what an unprivileged writer can use (f_bavail).
     public static func capacity(of path: String) throws(SystemError) -> (total: Int64, available: Int64) {

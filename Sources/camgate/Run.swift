@@ -54,13 +54,15 @@ struct Run: AsyncParsableCommand {
         case .failure(let missing): throw fail("\(missing)", code: 1)
         }
         // 3. The data directory (one agent at a time) and 4. the store.
-        let (layout, lock, store) = try openDataDirectory()
+        let policy = demo ? DemoConfiguration.desired.recording : configFile?.desired.recording ?? RecordingPolicy()
+        let (layout, lock, store, rescue) = try openDataDirectory(policy: policy)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = logLevel
             return handler
         }
         let logger = Logger(label: "camgate")
+        if let rescue { await report(rescue, store: store, logger: logger) }
         // 5. Desired state: the config (standalone) or the demo, else what was stored.
         let desired: DesiredState
         do {
@@ -117,20 +119,66 @@ struct Run: AsyncParsableCommand {
     }
 
     /// The data directory: created if missing, must be writable, locked; then the store
-    /// (a corrupt file is moved aside, never deleted).
-    private func openDataDirectory() throws -> (DataLayout, FileLock, Store) {
+    /// (a corrupt file is moved aside, never deleted). On a disk below the
+    /// floor, or one SQLite cannot write ("disk I/O error" setting WAL), the
+    /// oldest segment files are deleted first (`DiskSpace.rescue`).
+    private func openDataDirectory(policy: RecordingPolicy) throws -> (DataLayout, FileLock, Store, DiskSpace.Rescue?) {
         let layout = DataLayout(root: FileSystem.absolute(data.dataDir))
         do {
             try FileSystem.createDirectories(layout.root, mode: 0o750)
-            try FileSystem.checkWritable(layout.root)
         } catch {
             throw fail("the data directory \(layout.root) is not usable: \(error)", code: 1)
         }
         let lock: FileLock
-        do { lock = try FileLock(path: layout.lockFile) } catch {
-            throw fail("another camgate agent is using \(layout.root) (\(layout.lockFile) is locked)", code: 1)
+        do { lock = try Self.lock(layout) } catch {
+            throw fail(error.errno == EWOULDBLOCK ? "another camgate agent is using \(layout.root) (\(layout.lockFile) is locked)"
+                                                  : "the data directory \(layout.root) is not usable: \(error)", code: 1)
         }
-        do { return (layout, lock, try Store.open(directory: layout.root)) } catch { throw fail("\(error)", code: 1) }
+        // Locked: this agent alone may delete segments to make room.
+        let floor = (try? DiskSpace.storage(layout)).map { DiskGuard.floorBytes(totalBytes: $0.totalBytes, policy: policy) } ?? 0
+        let rescue = try? DiskSpace.rescue(layout, floor: floor)
+        do {
+            try FileSystem.checkWritable(layout.root)
+        } catch {
+            throw fail("the data directory \(layout.root) is not usable: \(error)" + (rescue.map { " (\($0.summary))" } ?? ""), code: 1)
+        }
+        do {
+            return (layout, lock, try Store.open(directory: layout.root), rescue)
+        } catch where error.kind == .unusable {
+            // SQLite could not write: the disk may be full below the floor's reach (no floor configured).
+            guard let storage = try? DiskSpace.storage(layout),
+                  let more = try? DiskSpace.rescue(layout, floor: min(storage.totalBytes / 4, max(floor, 4 * DiskSpace.reserveBytes))),
+                  more.bytes > 0 || more.releasedReserve else {
+                throw fail("\(error)" + (rescue.map { " (\($0.summary))" } ?? ""), code: 1)
+            }
+            let both = rescue?.followed(by: more) ?? more
+            do { return (layout, lock, try Store.open(directory: layout.root), both) } catch { throw fail("disk full: \(error) (\(both.summary))", code: 1) }
+        } catch {
+            throw fail("\(error)", code: 1)
+        }
+    }
+
+    /// The data directory's lock. Creating the lock file fails on a full
+    /// disk (ENOSPC): then the oldest segments make room for it (no agent
+    /// holds the directory: the file did not exist).
+    private static func lock(_ layout: DataLayout) throws(SystemError) -> FileLock {
+        let first: SystemError
+        do { return try FileLock(path: layout.lockFile) } catch { first = error }
+        guard first.errno == ENOSPC || first.errno == EDQUOT else { throw first }
+        _ = try? DiskSpace.rescue(layout, floor: 4 * DiskSpace.reserveBytes)
+        return try FileLock(path: layout.lockFile)
+    }
+
+    /// A start on a full disk, said plainly (log and event); the rows of the
+    /// segment files it deleted go (the index describes the files on disk).
+    private func report(_ rescue: DiskSpace.Rescue, store: Store, logger: Logger) async {
+        logger.warning("\(rescue.summary)")
+        var gone: [Int64] = []
+        for file in rescue.deletedFiles {
+            if let row = try? await store.recording(file: file) { gone.append(row.id) }
+        }
+        do { try await store.deleteRecordings(ids: gone) } catch { logger.error("disk full: cannot delete the rows of the deleted segments: \(error)") }
+        try? await store.logEvent(.warning, "disk-full", rescue.summary)
     }
 
     /// Records this agent (boot id, pid, version) in the store; returns the boot id.

@@ -54,4 +54,12 @@ import Testing
         let plan = Reconciler.plan(desired: [Self.a: "f2", Self.b: "x"], running: [Self.a: "f1", Self.bRestream: "r"], holds: [:], now: Self.t0)
         #expect(plan.summary == "0 kept, 1 started, 1 stopped, 1 restarted")
     }
+
+    /// The log read "cannot start recorder" then "1 started": a start that
+    /// failed is said apart.
+    @Test func aStartThatFailedIsNotCountedAsStarted() {
+        let plan = Reconciler.Plan(actions: [.start(.init(camera: try! CameraID("a"), role: .recorder)), .keep(.init(camera: try! CameraID("b"), role: .recorder))])
+        #expect(plan.summary(failedStarts: 0) == "1 kept, 1 started, 0 stopped")
+        #expect(plan.summary(failedStarts: 1) == "1 kept, 0 started, 0 stopped, 1 could not start")
+    }
 }

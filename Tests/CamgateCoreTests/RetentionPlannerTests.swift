@@ -48,3 +48,16 @@ import Testing
         #expect(plan.count == 3)
     }
 }
+
+extension RetentionPlannerTests {
+    /// Held at every rotation, the floor keeps room for the segments being
+    /// written: 1 000 floor + 200 headroom on 10 000, 1 000 free → 2 to go.
+    @Test func theHeadroomForTheSegmentsBeingWrittenIsFreedAboveTheFloor() {
+        let segments = (1...6).map { Self.segment(Int64($0), ageDays: Double(10 - $0)) }
+        let policy = RecordingPolicy(retainDays: 30, minFreePercent: 10)
+        let storage = RetentionPlanner.Storage(totalBytes: 10_000, availableBytes: 1_000)
+        #expect(RetentionPlanner.plan(finished: segments, policy: policy, storage: storage, nowMs: Self.now).isEmpty)
+        #expect(RetentionPlanner.plan(finished: segments, policy: policy, storage: storage, nowMs: Self.now, headroom: 200).map(\.segment.id) == [1, 2])
+    }
+}
+

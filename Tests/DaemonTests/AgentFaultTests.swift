@@ -230,4 +230,65 @@ import TestSupport
         #expect(try await waitUntil(timeout: .seconds(10)) { try await harness.store.recording(file: recent)?.status == .complete })
         try await harness.stop()
     }
+
+    /// Retention ran only on its 60 s tick, so a camera writing faster than
+    /// the floor's headroom per tick filled the disk. A segment that
+    /// finishes on a disk below the floor is answered at once: with the
+    /// tick an hour away, finished segments are deleted as they finish.
+    @Test func aSegmentFinishingBelowTheFloorIsAnsweredAtOnceNotOnTheRetentionTick() async throws {
+        let cam = try CameraID("cam")
+        let spec = CameraSpec(source: .test(try TestPattern(size: Resolution(width: 160, height: 90), fps: 15)), record: true)
+        let capacity = try FileSystem.capacity(of: "/tmp")
+        let freePercent = Int(capacity.available * 100 / capacity.total)
+        try #require(freePercent < 95, "this test needs a disk less than 95 % free")
+        let desired = DesiredState(cameras: [cam: spec], recording: RecordingPolicy(segmentSeconds: 2, retainDays: 30, minFreePercent: 95))
+        let harness = try await AgentHarness(dataDirectory: dir.file("data"), desired: desired, policy: fastPolicy, retentionInterval: .seconds(3600))
+        await harness.agent.waitUntilBooted()
+        var finished = 0
+        #expect(try await waitUntil(timeout: .seconds(30)) {
+            let events = try await harness.store.events(limit: 50).map(\.message)
+            finished = events.filter { $0.contains("by free-space") }.count
+            return finished >= 2
+        }, "segments deleted at rotations: \(finished)")
+        let rows = try await harness.store.recordings(camera: cam)
+        #expect(rows.filter { $0.status == .complete }.count <= 1, "\(rows)")
+        for row in rows { #expect(FileSystem.exists(row.file), "no row outlives its file") }
+        #expect(try await harness.camera("cam")?.state == .recording)
+        try await harness.stop()
+    }
+
+    /// A recorder was left running without its process row when the
+    /// database refused the write (a full disk: "cannot start recorder"
+    /// then "1 started"); such a recorder cannot be adopted after an agent
+    /// restart. It is stopped at once, and started again, with its row,
+    /// once the database can be written. (A write lock held by another
+    /// connection makes `saveProcess` fail the way a full disk does.)
+    @Test func aRecorderWhoseProcessRowCannotBeWrittenIsStoppedAtOnce() async throws {
+        let cam = try CameraID("cam")
+        var spec = CameraSpec(source: .test(try TestPattern(size: Resolution(width: 160, height: 90), fps: 15)), record: false)
+        let desired = DesiredState(cameras: [cam: spec], recording: RecordingPolicy(segmentSeconds: 2, retainDays: 1, minFreePercent: 0))
+        let harness = try await AgentHarness(dataDirectory: dir.file("data"), desired: desired, policy: fastPolicy)
+        await harness.agent.waitUntilBooted()
+        let locker = try ChildProcess("/usr/bin/python3", ["-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+            c.execute('BEGIN IMMEDIATE')
+            print('locked', flush=True)
+            time.sleep(8)
+            """, harness.layout.database], logPath: dir.file("locker.log"))
+        #expect(await waitUntil(timeout: .seconds(10)) { locker.log.contains("locked") }, "\(locker.log)")
+        spec.record = true
+        var recording = desired
+        recording.cameras[cam] = spec
+        await harness.agent.apply(recording, reason: "test")
+        #expect(await harness.supervisor.running.isEmpty, "a recorder without its process row is running")
+        #expect(processes(matching: "\(harness.layout.runRoot)/").isEmpty)
+        _ = await locker.waitForExit(timeout: .seconds(20))
+        #expect(try await waitUntil(timeout: .seconds(30)) {
+            let rows = try await harness.store.processes()
+            guard let child = await harness.supervisor.running.values.first else { return false }
+            return rows.contains { $0.identity == child.identity }
+        }, "started again with its process row")
+        try await harness.stop()
+    }
 }
