@@ -18,6 +18,7 @@ Needs root (a 24 MB tmpfs is mounted in a mount namespace of its own with
 """
 import json
 import os
+import signal
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,68 @@ def full_start(binary):
     return {"alive": alive, "exit": code, "first_byte_s": first, "said_disk_full": "disk full" in text}
 
 
+def recorder_pids(data):
+    """PIDs of the recorders writing under `data` (their argv names DATA/run/)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().decode("utf-8", "replace")
+            with open(f"/proc/{entry}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if f"{data}/run/" in argv and state != "Z":
+            pids.append(int(entry))
+    return pids
+
+
+def stall_run(binary):
+    """The issue's stall: SIGSTOP of a recorder for 30 s (2 s segments).
+    Measures when a new recorder replaces it and whether the index holds a
+    segment that ends after the next one starts."""
+    work = tempfile.mkdtemp(prefix="camgate-stall-")
+    data = os.path.join(work, "data")
+    cfg = os.path.join(work, "config.json")
+    config(cfg)
+    log = open(os.path.join(work, "agent.log"), "ab")
+    agent = subprocess.Popen([binary, "run", "--config", cfg, "--data-dir", data], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while not recorder_pids(data) and time.time() < deadline:
+            time.sleep(0.2)
+        time.sleep(2 * SEGMENT + 1)
+        frozen = recorder_pids(data)[0]
+        os.kill(frozen, signal.SIGSTOP)
+        stopped_at = time.time()
+        replaced = None
+        while time.time() - stopped_at < 30:
+            if any(pid != frozen for pid in recorder_pids(data)):
+                replaced = time.time() - stopped_at
+                break
+            time.sleep(0.1)
+        time.sleep(max(0, 30 - (time.time() - stopped_at)))
+        try:
+            os.kill(frozen, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+        time.sleep(3 * SEGMENT)
+        out = subprocess.run([binary, "recordings", "--data-dir", data, "--json"], capture_output=True, text=True).stdout
+        rows = sorted((r for r in json.loads(out or "[]") if r.get("status") == "complete"), key=lambda r: r["start"])
+        overlaps = sum(1 for a, b in zip(rows, rows[1:]) if a.get("end") and time_ms(a["end"]) > time_ms(b["start"]))
+        return {"replaced_s": replaced, "overlaps": overlaps, "segments": len(rows)}
+    finally:
+        agent.terminate()
+        try:
+            agent.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            agent.kill()
+        log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     binary = os.path.abspath(sys.argv[sys.argv.index("--binary") + 1])
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("nsenter"):
@@ -159,6 +222,8 @@ def main():
     run = disk_full_run(binary)
     print("reliability: start on a full disk...", file=sys.stderr)
     fs = full_start(binary)
+    print("reliability: a recorder frozen for 30 s...", file=sys.stderr)
+    st = stall_run(binary)
     largest = run["largest"]
     rows = [
         (f"disk-full run ({DURATION} s, 720p@15, 2 s segments, 24 MB tmpfs, 30 % floor): segments indexed", str(run["segments"]), "", None),
@@ -173,6 +238,9 @@ def main():
         ("start on a full disk: first byte of a new segment", "never" if fs["first_byte_s"] is None else f"{fs['first_byte_s']:.2f} s",
          "<= 5 s", fs["first_byte_s"] is not None and fs["first_byte_s"] <= 5),
         ("start on a full disk: says \"disk full\"", "yes" if fs["said_disk_full"] else "no", "yes", fs["said_disk_full"]),
+        ("recorder frozen (SIGSTOP) for 30 s: replaced after", "never" if st["replaced_s"] is None else f"{st['replaced_s']:.1f} s",
+         f"<= 3 segments ({3 * SEGMENT} s)", st["replaced_s"] is not None and st["replaced_s"] <= 3 * SEGMENT),
+        ("  segments in the index ending after the next one starts", f"{st['overlaps']} of {st['segments']}", "0", st["overlaps"] == 0),
     ]
     print(f"camgate reliability — {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {'quick' if QUICK else 'full'} run")
     if "debug" in binary:
