@@ -34,10 +34,10 @@ SEGMENT = 2
 FLOOR_PERCENT = 30
 
 
-def config(path):
+def config(path, floor_percent=FLOOR_PERCENT):
     doc = {"revision": 1,
            "cameras": {"cam1": {"source": {"kind": "test", "size": "1280x720", "fps": 15}, "record": True}},
-           "recording": {"segment_seconds": SEGMENT, "retain_days": 7, "min_free_percent": FLOOR_PERCENT}}
+           "recording": {"segment_seconds": SEGMENT, "retain_days": 7, "min_free_percent": floor_percent}}
     with open(path, "w") as f:
         json.dump(doc, f)
 
@@ -176,7 +176,9 @@ def stall_run(binary):
     work = tempfile.mkdtemp(prefix="camgate-stall-")
     data = os.path.join(work, "data")
     cfg = os.path.join(work, "config.json")
-    config(cfg)
+    # On the machine's own disk: a 1 % floor, so that retention (this disk
+    # may be near 30 % free) keeps the segments whose index is checked.
+    config(cfg, floor_percent=1)
     log = open(os.path.join(work, "agent.log"), "ab")
     agent = subprocess.Popen([binary, "run", "--config", cfg, "--data-dir", data], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
     try:
