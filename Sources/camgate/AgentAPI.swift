@@ -1,5 +1,6 @@
 import ArgumentParser
 import CamgateCore
+import Daemon
 import LocalAPI
 import Platform
 
@@ -169,10 +170,7 @@ enum OfflineReads {
     static func events(_ data: DataDirectoryOptions, camera: String?, limit: Int) async throws -> JSONValue {
         let store = try openStore(data)
         let rows = try await store.events(limit: limit, camera: try camera.map { try CameraID($0) }, beforeID: nil)
-        return .array(rows.map { event in
-            .object(["id": .int(event.id), "time": .string(Timestamp.rfc3339(milliseconds: event.atMs)), "level": .string(event.level.rawValue),
-                     "kind": .string(event.kind), "camera": event.camera.map { .string($0.rawValue) } ?? .null, "message": .string(event.message)])
-        })
+        return .array(rows.map(\.apiJSON))
     }
 }
 

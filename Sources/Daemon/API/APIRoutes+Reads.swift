@@ -138,10 +138,15 @@ extension APIRoutes {
     func events(_ r: APIRequest) async throws -> JSONValue {
         let limit = Int(try r.intQuery("limit", in: 1...1000) ?? 50)
         let rows = try await store.events(limit: limit, camera: try r.cameraQuery(), beforeID: try r.intQuery("before", in: 1...Int64.max))
-        return .object(["events": .array(rows.map { event in
-            .object(["id": .int(event.id), "time": .string(Timestamp.rfc3339(milliseconds: event.atMs)), "level": .string(event.level.rawValue),
-                     "kind": .string(event.kind), "camera": event.camera.map { .string($0.rawValue) } ?? .null, "message": .string(event.message)])
-        })])
+        return .object(["events": .array(rows.map(\.apiJSON))])
+    }
+}
+
+extension EventRow {
+    /// An event as the API and `camgate events` show it.
+    public var apiJSON: JSONValue {
+        .object(["id": .int(id), "time": .string(Timestamp.rfc3339(milliseconds: atMs)), "level": .string(level.rawValue),
+                 "kind": .string(kind), "camera": camera.map { .string($0.rawValue) } ?? .null, "message": .string(message)])
     }
 }
 
