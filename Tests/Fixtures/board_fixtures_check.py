@@ -51,7 +51,9 @@ def zones(c):
         n=int(re.search(r"(\d+)$",z).group(1)); out.append((n,open(z+"/type").read().strip(),z))
     return sorted(out)
 def temp(c,p):
-    if not p: return None,None
+    if not p:
+        z=zones(c)
+        return (z[0][1], int(open(z[0][2]+"/temp").read().strip())/1000) if z else (None,None)
     for t in p["thermal"]["zone_type"]:
         for n,ty,z in zones(c):
             if ty==t:
