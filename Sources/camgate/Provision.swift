@@ -123,9 +123,10 @@ struct Provision: AsyncParsableCommand {
         }
         await transport.shutdown()
         let credentials = try result.get()
-        let cloud: JSONValue = .object(["endpoint": .string(endpoint.description), "device_id": .string(credentials.deviceID),
-                                        "token_file": .string(tokenOut), "ca_file": caFile.map(JSONValue.string) ?? .null])
-        let merged = Provisioning.merged(existing, cloud: cloud, board: choice.id, boardExplicit: board != "auto", recording: choice.recording)
+        var cloud: [String: JSONValue] = ["endpoint": .string(endpoint.description), "device_id": .string(credentials.deviceID),
+                                          "token_file": .string(tokenOut)]
+        if let caFile { cloud["ca_file"] = .string(caFile) }
+        let merged = Provisioning.merged(existing, cloud: .object(cloud), board: choice.id, boardExplicit: board != "auto", recording: choice.recording)
         try provisioning.write(credentials: credentials, config: merged)
         print("enrolled as \(credentials.deviceID) with \(endpoint); device token in \(paths.onDisk(tokenOut)) (0600\(provisioning.owner.map { ", \($0.name)" } ?? "")); configuration \(paths.onDisk(config)); board \(choice.id ?? "none")")
     }
