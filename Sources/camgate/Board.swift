@@ -59,6 +59,16 @@ struct Board: AsyncParsableCommand {
     }
 }
 
+extension Board {
+    /// The board and health as the agent would report them (the CLI's
+    /// answer when no agent runs): the default config's board, else auto.
+    static func localReport() -> DeviceReport? {
+        let forced = FileSystem.exists(ConfigFile.defaultPath) ? (try? ConfigFile.load(ConfigFile.defaultPath))?.board : nil
+        guard let choice = try? BoardSelection.choose(directory: nil, system: BoardSystem(), forced: forced) else { return nil }
+        return DeviceReport.read(BoardSystem(), choice: choice)
+    }
+}
+
 /// `camgate board`'s two outputs.
 enum BoardText {
     static func json(_ choice: BoardChoice, facts: BoardFacts, report: DeviceReport) -> JSONValue {
