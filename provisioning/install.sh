@@ -302,6 +302,9 @@ esac
 [ "${#version}" -le 64 ] || die 65 "VERSION is longer than 64 characters"
 
 # 2. Pre-flight: everything that can refuse does so before the first change.
+# Whether this build has a subcommand: `camgate X --help` exits 0 even for an
+# unknown X, the list in `camgate --help` does not lie.
+has_command() { "$here/camgate" --help 2>/dev/null | grep -Eq "^  $1( |\$)"; }
 for d in "$R/etc" "$R/usr/lib" "$R/usr/bin" "$R/usr/share" "$R/var/lib"; do probe_writable "$d"; done
 if [ -n "$token_file" ]; then
   case $token_file in /*) ;; *) token_file=$(pwd -P)/$token_file ;; esac
@@ -315,7 +318,7 @@ if [ -n "$endpoint" ]; then
     { [ "$force" -eq 0 ] && [ -e "$etc/device-token" ]; } ||
       die 64 "--endpoint needs the enrollment token: --token-file F or CAMGATE_ENROLLMENT_TOKEN"
   fi
-  "$here/camgate" provision --help >/dev/null 2>&1 ||
+  has_command provision ||
     die 69 "this camgate build ($version) has no 'provision' command: use --no-provision"
 fi
 if [ "$offline" -eq 0 ]; then
@@ -327,7 +330,7 @@ fi
 # not the device).
 board_rules=''
 board_note=''
-if "$here/camgate" board --help >/dev/null 2>&1; then
+if has_command board; then
   if [ "$offline" -eq 0 ] || { [ -n "$board" ] && [ "$board" != auto ]; }; then
     set -- board --udev-rules --profiles-dir "$here/boards"
     [ -z "$board" ] || set -- "$@" --board "$board"
