@@ -19,7 +19,17 @@ fixtures=$(cd "$(dirname "$0")" && pwd -P)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/camgate-install-check.XXXXXX")
 chmod 0755 "$work" # the non-root run must reach install.sh
-cleanup() { if [ "${KEEP:-0}" = 1 ]; then echo "# kept $work"; else rm -rf "$work"; fi; }
+# A process left running in the tree (the agent, when a live check failed
+# half-way) is killed before the tree goes.
+kill_tree_processes() {
+  for p in /proc/[0-9]*; do
+    case $(readlink "$p/root" 2>/dev/null) in "$work"/*) kill -KILL "${p#/proc/}" 2>/dev/null || true ;; esac
+  done
+}
+cleanup() {
+  kill_tree_processes
+  if [ "${KEEP:-0}" = 1 ]; then echo "# kept $work"; else rm -rf "$work"; fi
+}
 trap cleanup EXIT
 tree=$work/tree
 "$fixtures/debian_tree.sh" "$tree"
@@ -179,6 +189,58 @@ check "--purge removes /var/lib/camgate" [ ! -e "$tree/var/lib/camgate" ]
 check "--purge removes /etc/camgate" [ ! -e "$tree/etc/camgate" ]
 check "--purge removes the user and group camgate" sh -c '! grep -q "^camgate:" "$1/etc/passwd" "$1/etc/group" "$1/etc/shadow" "$1/etc/gshadow"' sh "$tree"
 check "--purge leaves video without camgate" sh -c '! grep -q "^video:.*camgate" "$1/etc/group"' sh "$tree"
+
+# ------------------------------------------ on the machine (fake systemd)
+# install.sh run inside the tree, without --root, as on a device; the fake
+# systemctl plays systemd (Tests/Fixtures/fake_systemctl).
+rm -rf "$tree"
+"$fixtures/debian_tree.sh" "$tree" 2>/dev/null
+install -m 0755 "$fixtures/fake_systemctl" "$tree/usr/local/bin/systemctl"
+mkdir -p "$tree/root/release"
+tar -C "$tree/root/release" -xJf "$tarball"
+cat >"$tree/root/live_check.sh" <<'LIVE'
+set -u
+cd /root/release/camgate-*/
+ok() { echo "ok - live: $*"; }
+not_ok() { echo "not ok - live: $*"; }
+check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+main_pid() { cat /run/fake-systemd/camgate.service.pid 2>/dev/null; }
+wait_for() { i=0; while [ "$i" -lt 50 ]; do "$@" && return 0; sleep 0.1; i=$((i + 1)); done; return 1; }
+rc=0; ./install.sh --no-provision >/tmp/out 2>&1 || rc=$?
+check "install.sh on the machine exits 0" [ "$rc" -eq 0 ]
+check "the summary says the service started" grep -q "service started" /tmp/out
+check "camgate.service is enabled" systemctl is-enabled --quiet camgate
+check "camgate.service is active" systemctl is-active --quiet camgate
+pid=$(main_pid)
+uid=$(awk -F: '$1 == "camgate" { print $3 }' /etc/passwd)
+video=$(awk -F: '$1 == "video" { print $3 }' /etc/group)
+render=$(awk -F: '$1 == "render" { print $3 }' /etc/group)
+check "the agent runs as user camgate" [ "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" = "$uid" ]
+has_groups() { # PID GID...: the process has every GID among its supplementary groups
+  groups=" $(sed -n 's/^Groups:[[:space:]]*//p' "/proc/$1/status" | tr -s '\t' ' ') "
+  shift
+  for g in "$@"; do case $groups in *" $g "*) ;; *) echo "# groups:$groups"; return 1 ;; esac; done
+}
+check "the agent has the groups video and render" has_groups "$pid" "$video" "$render"
+check "the API socket is /run/camgate/api.sock, 660 camgate:camgate" wait_for sh -c '[ "$(stat -c "%a %U:%G" /run/camgate/api.sock 2>/dev/null)" = "660 camgate:camgate" ]'
+check "camgate status reaches the agent" wait_for sh -c 'camgate status >/dev/null 2>&1'
+rc=0; ./install.sh --no-provision >/tmp/out 2>&1 || rc=$?
+check "a second run exits 0, nothing changed, the agent not restarted" sh -c '[ "$1" -eq 0 ] && grep -q "nothing changed" /tmp/out && [ "$(cat /run/fake-systemd/camgate.service.pid)" = "$2" ]' sh "$rc" "$pid"
+kill -KILL "$pid"
+check "Restart=always: a killed agent is started again" wait_for sh -c 'p=$(cat /run/fake-systemd/camgate.service.pid 2>/dev/null) && [ -n "$p" ] && [ "$p" != "$1" ] && kill -0 "$p"' sh "$pid"
+rc=0; ./install.sh --uninstall >/tmp/out 2>&1 || rc=$?
+check "--uninstall on the machine stops and disables the service" sh -c '[ "$1" -eq 0 ] && ! systemctl is-active --quiet camgate && ! systemctl is-enabled --quiet camgate' sh "$rc"
+check "--uninstall keeps the database" [ -f /var/lib/camgate/camgate.db ]
+LIVE
+in_chroot sh /root/live_check.sh >"$work/live" 2>&1 || true
+while IFS= read -r line; do
+  case $line in
+    "ok - "*) passed=$((passed + 1)); echo "$line" ;;
+    "not ok - "*) failed=$((failed + 1)); echo "$line" ;;
+    *) echo "#   $line" ;;
+  esac
+done <"$work/live"
+grep -q "^ok - live: install.sh on the machine exits 0" "$work/live" || sed 's/^/#   /' "$tree/var/log/fake-systemd/camgate.service.log" 2>/dev/null || true
 
 echo "# $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
