@@ -131,6 +131,7 @@ unit=$R/etc/systemd/system/camgate.service
 wants=$R/etc/systemd/system/multi-user.target.wants/camgate.service
 rules=$R/etc/udev/rules.d/99-camgate.rules
 boards=$R/usr/share/camgate/boards
+doc=$R/usr/share/doc/camgate
 etc=$R/etc/camgate
 var=$R/var/lib/camgate
 
@@ -244,7 +245,7 @@ if [ "$uninstall" -eq 1 ]; then
       changed "removed ${path#"$R"}"
     fi
   done
-  for path in "$lib" "$R/usr/share/camgate"; do
+  for path in "$lib" "$R/usr/share/camgate" "$doc"; do
     if [ -e "$path" ]; then
       rm -rf "$path" || die 73 "cannot remove $path"
       changed "removed ${path#"$R"}"
@@ -412,8 +413,9 @@ for f in "$boards"/*.json; do
   rm -f "$f" && changed "removed ${f#"$R"} (not in this release)"
 done
 
-# 7. Unit and udev rules.
+# 7. Unit (its Documentation= is the release's README) and udev rules.
 put_file "$here/camgate.service" "$unit" 644
+[ ! -f "$here/README" ] || put_file "$here/README" "$doc/README" 644
 rules_src=$here/99-camgate.rules
 if [ -n "$board_rules" ]; then
   rules_src=$(mktemp)

@@ -110,6 +110,7 @@ check "no /usr/lib/camgate/previous on a first install" [ ! -e "$tree/usr/lib/ca
 check "/usr/bin/camgate -> /usr/lib/camgate/current/camgate" [ "$(readlink "$tree/usr/bin/camgate")" = /usr/lib/camgate/current/camgate ]
 check "the binary is the release's, 755 root" sh -c 'cmp -s "$1" "$2" && [ "$(stat -c "%a %u:%g" "$2")" = "755 0:0" ]' sh "$rel/camgate" "$tree/usr/lib/camgate/$version/camgate"
 check "the unit is installed, 644" sh -c 'cmp -s "$1" "$2" && [ "$(stat -c %a "$2")" = 644 ]' sh "$rel/camgate.service" "$tree/etc/systemd/system/camgate.service"
+check "the README is the unit's Documentation=" cmp -s "$rel/README" "$tree/usr/share/doc/camgate/README"
 check "the unit is enabled (multi-user.target.wants)" [ -L "$tree/etc/systemd/system/multi-user.target.wants/camgate.service" ]
 check "the udev rules start with the release's" sh -c 'head -c "$(wc -c <"$1")" "$2" | cmp -s "$1" -' sh "$rel/99-camgate.rules" "$tree/etc/udev/rules.d/99-camgate.rules"
 n=0
@@ -172,7 +173,7 @@ echo database >"$tree/var/lib/camgate/camgate.sqlite"
 run "$rel/install.sh" --root "$tree" --uninstall
 expect_rc "--uninstall" 0
 gone=1
-for p in /usr/bin/camgate /usr/lib/camgate /usr/share/camgate /etc/systemd/system/camgate.service \
+for p in /usr/bin/camgate /usr/lib/camgate /usr/share/camgate /usr/share/doc/camgate /etc/systemd/system/camgate.service \
   /etc/systemd/system/multi-user.target.wants/camgate.service /etc/udev/rules.d/99-camgate.rules; do
   if [ -e "$tree$p" ] || [ -L "$tree$p" ]; then gone=0; echo "#   still there: $p"; fi
 done
