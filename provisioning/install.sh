@@ -425,6 +425,7 @@ fi
 put_file "$rules_src" "$rules" 644
 
 # 8. Enrollment (before the service starts, so it starts enrolled).
+enrollment_state() { cat "$etc/config.json" "$etc/device-token" 2>/dev/null | cksum; }
 provisioned='no (standalone; --endpoint URL enrolls)'
 [ ! -e "$etc/device-token" ] || provisioned='yes (device token present)'
 [ "$no_provision" -eq 0 ] || provisioned="skipped (--no-provision)"
@@ -436,28 +437,36 @@ if [ "$provision" -eq 1 ]; then
   [ -z "$token_file" ] || set -- "$@" --token-file "$token_file"
   [ -z "$R" ] || set -- "$@" --root "$R"
   say "enrolling at $endpoint"
+  before=$(enrollment_state)
   status=0
   "$here/camgate" "$@" || status=$?
   if [ "$status" -ne 0 ]; then
     die "$status" "camgate $version is installed in $where but the device is not enrolled (camgate provision exited $status); the service was not started. Fix the cause and run install.sh again."
   fi
   provisioned='yes'
+  # A new enrollment changes the config: a running agent is restarted below.
+  [ "$before" = "$(enrollment_state)" ] || changed "enrolled (config.json, device-token)"
 fi
 
 # 9. The service.
 service='enabled'
-if [ "$offline" -eq 1 ]; then
+live_systemd=0
+[ "$offline" -eq 1 ] || ! systemd_running || live_systemd=1
+if [ "$live_systemd" -eq 0 ]; then
+  # An image, or a machine systemd does not run (yet): enabled offline.
   if [ ! -L "$wants" ]; then
-    if command -v systemctl >/dev/null && systemctl --root="$R" enable camgate.service >/dev/null 2>&1 && [ -L "$wants" ]; then :; else
+    if [ -n "$R" ]; then set -- systemctl --root="$R" enable camgate.service; else set -- systemctl enable camgate.service; fi
+    if command -v systemctl >/dev/null && "$@" >/dev/null 2>&1 && [ -L "$wants" ]; then :; else
       { mkdir -p "$(dirname "$wants")" && ln -sfn /etc/systemd/system/camgate.service "$wants"; } ||
         die 73 "cannot enable camgate in $R"
     fi
     changed "enabled camgate.service (offline)"
   fi
   service='enabled (starts at the first boot of the image)'
-elif ! systemd_running; then
-  say "summary: camgate $version installed in $where; $changes change(s); provisioned: $provisioned"
-  die 69 "systemd is not running on this machine (systemctl is-system-running: offline): camgate is installed but not enabled or started"
+  if [ "$offline" -eq 0 ]; then
+    say "summary: camgate $version installed in $where; $changes change(s); provisioned: $provisioned"
+    die 69 "systemd is not running on this machine (systemctl is-system-running: offline): camgate is installed and enabled, not started"
+  fi
 else
   was_active=0
   systemctl is-active --quiet camgate 2>/dev/null && was_active=1

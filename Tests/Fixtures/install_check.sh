@@ -196,9 +196,15 @@ check "--purge leaves video without camgate" sh -c '! grep -q "^video:.*camgate"
 # systemctl plays systemd (Tests/Fixtures/fake_systemctl).
 rm -rf "$tree"
 "$fixtures/debian_tree.sh" "$tree" 2>/dev/null
-install -m 0755 "$fixtures/fake_systemctl" "$tree/usr/local/bin/systemctl"
 mkdir -p "$tree/root/release"
 tar -C "$tree/root/release" -xJf "$tarball"
+# No systemd (minbase has no systemctl): installed and enabled, exit 69.
+rc=0
+in_chroot sh -c 'cd /root/release/camgate-*/ && exec ./install.sh --no-provision' >"$work/out" 2>&1 || rc=$?
+expect_rc "install.sh on a machine without systemd exits 69 after installing" 69
+check "it says systemd is not running" out_has "systemd is not running"
+check "it installed and enabled the unit" [ -L "$tree/etc/systemd/system/multi-user.target.wants/camgate.service" ]
+install -m 0755 "$fixtures/fake_systemctl" "$tree/usr/local/bin/systemctl"
 cat >"$tree/root/live_check.sh" <<'LIVE'
 set -u
 cd /root/release/camgate-*/
@@ -210,6 +216,7 @@ wait_for() { i=0; while [ "$i" -lt 50 ]; do "$@" && return 0; sleep 0.1; i=$((i 
 rc=0; ./install.sh --no-provision >/tmp/out 2>&1 || rc=$?
 check "install.sh on the machine exits 0" [ "$rc" -eq 0 ]
 check "the summary says the service started" grep -q "service started" /tmp/out
+check "nothing else changed since the run without systemd" grep -q "nothing changed" /tmp/out
 check "camgate.service is enabled" systemctl is-enabled --quiet camgate
 check "camgate.service is active" systemctl is-active --quiet camgate
 pid=$(main_pid)
