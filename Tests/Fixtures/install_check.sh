@@ -191,6 +191,49 @@ check "--purge removes /etc/camgate" [ ! -e "$tree/etc/camgate" ]
 check "--purge removes the user and group camgate" sh -c '! grep -q "^camgate:" "$1/etc/passwd" "$1/etc/group" "$1/etc/shadow" "$1/etc/gshadow"' sh "$tree"
 check "--purge leaves video without camgate" sh -c '! grep -q "^video:.*camgate" "$1/etc/group"' sh "$tree"
 
+# ------------------------------ provisioning passed through (fake camgate)
+# The release's binary replaced by Tests/Fixtures/fake_camgate, which logs
+# what `camgate provision` receives.
+fake=$work/camgate-fake
+cp -a "$rel" "$fake"
+cp "$fixtures/fake_camgate" "$fake/camgate"
+echo 0.0.0-fake >"$fake/VERSION"
+(cd "$fake" && awk '{ print $2 }' SHA256SUMS | xargs sha256sum >SHA256SUMS.new && mv SHA256SUMS.new SHA256SUMS)
+token=$work/enroll.token
+secret=enroll-secret-$$
+(umask 077 && echo "$secret" >"$token")
+log=$work/provision.log
+run env FAKE_CAMGATE_LOG="$log" "$fake/install.sh" --root "$tree" --endpoint http://127.0.0.1:9/ \
+  --token-file "$token" --name gw1 --board raspberry-pi-4
+expect_rc "install.sh --endpoint --token-file --name --board (fake provision)" 0
+uid=$(passwd_field 3)
+gid=$(passwd_field 4)
+arg_after() { awk -v a="$1" 'prev == a { print; exit } { prev = $0 }' "$log"; }
+check "provision gets --token-file, not the token" [ "$(arg_after --token-file)" = "$token" ]
+check "provision gets --owner UID:GID of the tree's camgate" [ "$(arg_after --owner)" = "$uid:$gid" ]
+check "provision gets --root TREE, --name and --board" [ "$(arg_after --root)/$(arg_after --name)/$(arg_after --board)" = "$tree/gw1/raspberry-pi-4" ]
+check "the token is in no argv and no output" sh -c '! grep -q -- "$1" "$2" "$3"' sh "$secret" "$log" "$work/out"
+check "the device token is 600 camgate:camgate" [ "$(meta /etc/camgate/device-token)" = "600 $uid:$gid" ]
+check "the board's udev rules are appended" grep -q "fake raspberry-pi-4" "$tree/etc/udev/rules.d/99-camgate.rules"
+run env FAKE_CAMGATE_LOG="$log" "$fake/install.sh" --root "$tree" --endpoint http://127.0.0.1:9/ --token-file "$token" --board raspberry-pi-4
+check "a second run with --endpoint changes nothing" sh -c '[ "$1" -eq 0 ] && grep -q "nothing changed" "$2"' sh "$rc" "$work/out"
+: >"$log"
+run env FAKE_CAMGATE_LOG="$log" CAMGATE_ENROLLMENT_TOKEN="$secret" "$fake/install.sh" --root "$tree" --endpoint http://127.0.0.1:9/ --force
+check "CAMGATE_ENROLLMENT_TOKEN reaches provision in the environment, not argv" \
+  sh -c '[ "$1" -eq 0 ] && grep -qx "token from env" "$2" && ! grep -q -- "$3" "$2" "$4"' sh "$rc" "$log" "$secret" "$work/out"
+run env FAKE_PROVISION_EXIT=77 "$fake/install.sh" --root "$tree" --endpoint http://127.0.0.1:9/ --token-file "$token" --force
+expect_rc "a rejected enrollment exits with provision's code" 77
+check "it says the device is not enrolled" out_has "not enrolled"
+run "$fake/install.sh" --root "$tree" --endpoint http://127.0.0.1:9/ --token "$secret"
+expect_rc "a token on the command line is refused" 64
+check "the refusal does not echo the token" sh -c '! grep -q -- "$1" "$2"' sh "$secret" "$work/out"
+before=$(listing)
+run "$fake/install.sh" --root "$tree" --no-provision --board no-such-board
+expect_rc "an unknown --board is refused" 65
+check "the unknown board changed nothing" [ "$before" = "$(listing)" ]
+run "$fake/install.sh" --root "$tree" --uninstall --purge
+expect_rc "--purge after the fake provisioning" 0
+
 # ------------------------------------------ on the machine (fake systemd)
 # install.sh run inside the tree, without --root, as on a device; the fake
 # systemctl plays systemd (Tests/Fixtures/fake_systemctl).
