@@ -323,7 +323,8 @@ if [ -n "$endpoint" ]; then
     die 69 "this camgate build ($version) has no 'provision' command: use --no-provision"
 fi
 if [ "$offline" -eq 0 ]; then
-  ran=$("$here/camgate" --version 2>&1) || die 69 "the camgate binary does not run on this machine: $ran"
+  ran=$("$here/camgate" --version 2>&1) ||
+    die 69 "the camgate binary does not run on this machine (another architecture, a missing library: apt-get install ffmpeg libsqlite3-0, or a noexec mount: extract elsewhere): $ran"
   [ "$ran" = "$version" ] || die 65 "camgate --version says '$ran', VERSION says '$version'"
 fi
 # Board udev rules from the profile: on this machine the board is detected;
