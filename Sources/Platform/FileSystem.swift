@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
 /// File-system operations the agent needs, without Foundation.
@@ -52,7 +54,7 @@ public enum FileSystem {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while out.count < limit {
-            let n = try syscall("read", path) { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            let n = try syscall("read", path) { chunk.withUnsafeMutableBytes { LibC.read(fd, $0.baseAddress, $0.count) } }
             if n == 0 { break }
             out.append(contentsOf: chunk[0..<min(n, limit - out.count)])
         }

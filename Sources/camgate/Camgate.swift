@@ -42,10 +42,12 @@ func printError(_ message: String) {
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {
         var copy = string
-        copy.withUTF8 { buffer in _ = Glibc.write(2, buffer.baseAddress, buffer.count) }
+        copy.withUTF8 { buffer in _ = LibC.write(2, buffer.baseAddress, buffer.count) }
     }
 }
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
