@@ -105,8 +105,7 @@ struct Provision: AsyncParsableCommand {
             return
         }
         let system = BoardSystem(root: systemRoot)
-        let choice: BoardChoice
-        do { choice = try BoardSelection.choose(directory: profilesDir, system: system, forced: board) } catch { throw ProvisionError.badInput("\(error)") }
+        let choice = try chooseBoard(system)
         try provisioning.preflight()
         let hardware = await probe()
         let body = Enrollment.requestBody(token: token, name: name ?? Self.hostName(), hardware: hardware, board: choice.id,
@@ -129,6 +128,16 @@ struct Provision: AsyncParsableCommand {
         let merged = Provisioning.merged(existing, cloud: .object(cloud), board: choice.id, boardExplicit: board != "auto", recording: choice.recording)
         try provisioning.write(credentials: credentials, config: merged)
         print("enrolled as \(credentials.deviceID) with \(endpoint); device token in \(paths.onDisk(tokenOut)) (0600\(provisioning.owner.map { ", \($0.name)" } ?? "")); configuration \(paths.onDisk(config)); board \(choice.id ?? "none")")
+    }
+
+    /// The board profile. In an image build (`--root`) the machine is not
+    /// the device: `auto` then writes no board, and the agent detects it at
+    /// its first start.
+    private func chooseBoard(_ system: BoardSystem) throws(ProvisionError) -> BoardChoice {
+        if root != nil, board == "auto" {
+            return BoardChoice(profile: nil, variant: nil, reasons: ["--root: the board is detected on the device when the agent first runs"], alsoMatched: [])
+        }
+        do { return try BoardSelection.choose(directory: profilesDir, system: system, forced: board) } catch { throw .badInput("\(error)") }
     }
 
     /// The inventory sent with the request (`camgate detect`'s JSON).
