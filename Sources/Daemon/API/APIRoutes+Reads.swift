@@ -37,6 +37,9 @@ extension APIRoutes {
         var out: [JSONValue] = []
         for camera in cameras {
             guard case .object(var fields) = camera, let id = fields["id"]?.stringValue.flatMap({ try? CameraID($0) }) else { continue }
+            // A removed camera keeps its row (history), but it is gone: a
+            // DELETE is followed by 404, not by the row in state "removed".
+            if fields["state"] == .string(CameraState.removed.rawValue), desired.cameras[id] == nil { continue }
             fields["encoder"] = await agent.encoderName(id).map(JSONValue.string) ?? .null
             fields["desired"] = .bool(desired.cameras[id] != nil)
             out.append(.object(fields))
