@@ -150,11 +150,7 @@ struct Provision: AsyncParsableCommand {
     }
 
     static func hostName() -> String {
-        let name = ((try? FileSystem.readText("/proc/sys/kernel/hostname", limit: 256)) ?? "").trimmingTrailingNewline()
+        let name = ((try? FileSystem.readText("/proc/sys/kernel/hostname", limit: 256)) ?? "").trimmingWhitespace()
         return name.isEmpty ? "camgate" : name
     }
-}
-
-extension String {
-    func trimmingTrailingNewline() -> String { hasSuffix("\n") ? String(dropLast()) : self }
 }

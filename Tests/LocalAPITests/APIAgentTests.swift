@@ -144,6 +144,8 @@ import TestSupport
         #expect(json(added.body)["revision"] as? Int == 2)
         #expect(try curl(["-X", "DELETE", "http://x/api/v1/cameras/back"]).code == 200)
         #expect(try curl(["http://x/api/v1/cameras/back"]).code == 404, "a deleted camera is gone at once, even while its recorder stops")
+        #expect(try curl(["http://x/api/v1/cameras/back/timeline"]).code == 404, "and so is everything under it")
+        #expect(try curl(["http://x/api/v1/recordings?camera=back"]).code == 200, "its recordings stay listed")
         let config = try String(contentsOfFile: dir.file("config.json"), encoding: .utf8)
         #expect(config.contains("\"side\"") && !config.contains("\"back\"") && config.contains("\"api\""), "\(config)")
         agent.signal(SIGTERM)

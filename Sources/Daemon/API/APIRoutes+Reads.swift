@@ -99,6 +99,12 @@ extension APIRoutes {
     }
 
     func timeline(_ camera: CameraID, _ r: APIRequest) async throws -> JSONValue {
+        // Like every resource under /cameras/{id}: a camera that is not in
+        // the desired state (never was, or was deleted) has none. Its
+        // recordings stay listed under /api/v1/recordings until retention.
+        guard await agent.desiredState.cameras[camera] != nil else {
+            throw APIError.notFound("no camera \(camera) (recordings of a removed camera: /api/v1/recordings?camera=\(camera))")
+        }
         let now = WallClock.nowMilliseconds()
         let to = try r.timeQuery("to") ?? now
         let from = try r.timeQuery("from") ?? to - RetentionPlanner.millisecondsPerDay
