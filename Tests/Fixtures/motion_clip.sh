@@ -1,0 +1,84 @@
+#!/bin/sh
+# A deterministic test clip for motion detection (issue 13), made with
+# ffmpeg's lavfi only: a still textured scene with camera noise, a moving
+# box in known intervals, and a global lighting change (a light switched on,
+# then slowly dimmed) in another interval with no motion.
+#
+# usage: motion_clip.sh OUT.mp4 [SEED] [DURATION_S]
+#   writes OUT.mp4 (1280x720, 15 fps, H.264, a keyframe every 2 s, no
+#   B-frames, like a real camera) and OUT.json, the ground truth:
+#   {"seed": S, "duration": D, "motion": [[t0,t1],...], "lighting": [[t0,t1]],
+#    "box": [w,h]}
+#   Times are seconds from the first frame. Same seed, same clip.
+set -eu
+out=${1:?usage: motion_clip.sh OUT.mp4 [SEED] [DURATION_S]}
+seed=${2:-1}
+dur=${3:-80}
+truth="${out%.*}.json"
+echo "seed $seed" >&2
+
+# Intervals and the box's paths from the seed (Python's random is stable
+# across versions for random() and uniform()).
+plan=$(python3 - "$seed" "$dur" <<'EOF'
+import json, random, sys
+seed, dur = int(sys.argv[1]), float(sys.argv[2])
+r = random.Random(seed)
+# The lighting change sits in the middle; motion before and after it.
+l0 = round(dur * 0.45, 1); l1 = l0 + 10.0
+motion = []
+t = 5.0 + r.uniform(0, 3)
+while True:
+    length = r.uniform(3, 8)
+    t0, t1 = round(t, 1), round(t + length, 1)
+    if t1 > dur - 4:
+        break
+    if t1 > l0 - 3 and t0 < l1 + 3:        # keep clear of the lighting change
+        t = l1 + 3 + r.uniform(0, 2)
+        continue
+    motion.append([t0, t1])
+    t = t1 + r.uniform(5, 10)
+paths = []
+for t0, t1 in motion:
+    # from one side to the other (or back), at a random height
+    x0, x1 = (r.uniform(40, 300), r.uniform(900, 1100))
+    if r.random() < 0.5:
+        x0, x1 = x1, x0
+    y = r.uniform(150, 450)
+    paths.append((t0, t1, x0, x1, y))
+print(json.dumps({"seed": seed, "duration": dur, "motion": motion, "lighting": [[l0, l1]], "box": [140, 220]}))
+# overlay x/y expressions: a sum of per-interval terms, each active in its interval
+def term(f):
+    return "+".join(f(*p) for p in paths) or "0"
+x = term(lambda t0, t1, x0, x1, y: f"between(t,{t0},{t1})*({x0:.0f}+({x1:.0f}-({x0:.0f}))*(t-{t0})/({t1}-{t0}))")
+y = term(lambda t0, t1, x0, x1, y: f"between(t,{t0},{t1})*({y:.0f}+25*sin(2*PI*(t-{t0})))")
+en = "+".join(f"between(t,{t0},{t1})" for t0, t1 in motion) or "0"
+# lighting: a step up of +0.18 in 0.5 s at l0 (a light switched on), held,
+# then a slow ramp back down over the last 4 s
+b = f"if(between(t,{l0},{l1}),0.18*min(1,(t-{l0})/0.5)*min(1,({l1}-t)/4),0)"
+print(x); print(y); print(en); print(b)
+EOF
+)
+json=$(echo "$plan" | sed -n 1p)
+xexpr=$(echo "$plan" | sed -n 2p)
+yexpr=$(echo "$plan" | sed -n 3p)
+enable=$(echo "$plan" | sed -n 4p)
+bright=$(echo "$plan" | sed -n 5p)
+
+# Scene: a near-static random gradient with some structure (a grid, a few
+# boxes: a building, a door, a window), a box "person" overlaid while
+# moving, the lighting change (eq, evaluated per frame), then sensor noise
+# (temporal, luma and chroma) last, as a camera adds it.
+ffmpeg -hide_banner -loglevel error -y \
+  -f lavfi -i "gradients=s=1280x720:r=15:n=3:seed=$seed:speed=0.00001:d=$dur" \
+  -f lavfi -i "color=c=0x3a2a20:s=140x220:r=15:d=$dur" \
+  -filter_complex "[0:v]drawgrid=w=160:h=120:t=2:c=0x202020@0.6,\
+drawbox=x=100:y=380:w=300:h=300:c=0x505a60:t=fill,drawbox=x=180:y=480:w=90:h=200:c=0x2a1a10:t=fill,\
+drawbox=x=820:y=120:w=260:h=160:c=0xd0d8e0:t=fill,drawbox=x=840:y=140:w=100:h=120:c=0x405060:t=fill[bg];\
+[1:v]drawbox=x=30:y=10:w=80:h=60:c=0xc09070:t=fill[obj];\
+[bg][obj]overlay=x='$xexpr':y='$yexpr':enable='$enable':eval=frame,\
+eq=brightness='$bright':eval=frame,\
+noise=c0s=10:c0f=t+u:c0_seed=$seed:c1s=3:c1f=t+u:c1_seed=$((seed+1)):c2s=3:c2f=t+u:c2_seed=$((seed+2)),format=yuv420p[v]" \
+  -map "[v]" -c:v libx264 -preset veryfast -profile:v main -crf 18 -maxrate 3000k -bufsize 6000k -g 30 -keyint_min 30 -sc_threshold 0 -bf 0 \
+  -movflags +faststart "$out"
+echo "$json" > "$truth"
+echo "$json"
