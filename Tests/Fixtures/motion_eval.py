@@ -82,8 +82,11 @@ def events(samples, threshold, min_length, gap, maximum=None):
              "announced": e["announced"] if e["announced"] is not None else e["last"]} for e in out]
 
 
-def score(evs, truth, tol):
+def score(evs, truth, tol, until=None):
+    """until: the last sample's time; intervals not over by then are left out."""
     motion, lighting = truth["motion"], truth.get("lighting", [])
+    if until is not None:
+        motion = [m for m in motion if m[1] + tol <= until]
     matched_ev, matched_tr, latencies, start_err, end_err = set(), set(), [], [], []
     for i, (t0, t1) in enumerate(motion):
         for j, e in enumerate(evs):
@@ -98,6 +101,7 @@ def score(evs, truth, tol):
                 break
     light_fp = sum(1 for e in evs if any(e["start"] <= l1 and e["end"] >= l0 for l0, l1 in lighting))
     return {
+        "intervals": len(motion),
         "events": len(evs),
         "precision": len(matched_ev) / len(evs) if evs else 1.0,
         "recall": len(matched_tr) / len(motion) if motion else 1.0,
@@ -136,7 +140,7 @@ def main():
         th = lo
         print("threshold events precision recall lighting_fp latency_max")
         while th <= hi + 1e-9:
-            s = score(events(samples, th, a.min_length, a.gap, a.max), truth, a.tol)
+            s = score(events(samples, th, a.min_length, a.gap, a.max), truth, a.tol, samples[-1][0])
             lat = "-" if s["latency_max"] is None else "%.2f" % s["latency_max"]
             print("%9.3f %6d %9.2f %6.2f %11d %11s" % (th, s["events"], s["precision"], s["recall"], s["lighting_fp"], lat))
             th += step
@@ -144,7 +148,7 @@ def main():
     if a.threshold is None:
         sys.exit("--threshold or --sweep")
     evs = events(samples, a.threshold, a.min_length, a.gap, a.max)
-    s = score(evs, truth, a.tol)
+    s = score(evs, truth, a.tol, samples[-1][0])
     s["samples"] = len(samples)
     s["rate"] = round((len(samples) - 1) / (samples[-1][0] - samples[0][0]), 2) if len(samples) > 1 else 0
     if a.events or a.json:
