@@ -163,12 +163,14 @@ def main():
     ap.add_argument("--copies", type=int, default=2)
     ap.add_argument("--window", type=float, default=60)
     ap.add_argument("--warmup", type=float, default=8)
+    ap.add_argument("--testsrc", action="store_true",
+                    help="serve rtsp_server.py's own live 640x360 test pattern instead of the clip (as issue 13's figures)")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
-    server = subprocess.Popen(["/usr/bin/python3", os.path.join(FIX, "rtsp_server.py"), "0", "/clip", "--file",
-                               os.path.abspath(a.clip)], stdout=subprocess.PIPE, text=True)
+    served = ["/cam"] if a.testsrc else ["/clip", "--file", os.path.abspath(a.clip)]
+    server = subprocess.Popen(["/usr/bin/python3", os.path.join(FIX, "rtsp_server.py"), "0"] + served, stdout=subprocess.PIPE, text=True)
     port = int(server.stdout.readline().split()[1])
-    url = f"rtsp://127.0.0.1:{port}/clip"
+    url = f"rtsp://127.0.0.1:{port}{served[0]}"
     procs = []
     try:
         for name in a.configs.split(","):

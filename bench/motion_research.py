@@ -31,6 +31,14 @@ def candidates(mask):
                              "lavfi.blackframe.pblack", True),
         "a_norm_tblend_count15": (NORM + m + ",tblend=all_mode=difference,blackframe=amount=0:threshold=15",
                                   "lavfi.blackframe.pblack", True),
+        "a_tblend_frac15": ("format=yuv420p" + m + ",tblend=all_mode=difference,lutyuv=y='gt(val,15)*255',signalstats",
+                            "lavfi.signalstats.YAVG", False, 100 / 255),
+        "a_tblend_frac10": ("format=yuv420p" + m + ",tblend=all_mode=difference,lutyuv=y='gt(val,10)*255',signalstats",
+                            "lavfi.signalstats.YAVG", False, 100 / 255),
+        "a_norm_tblend_frac15": (NORM + ",format=yuv420p" + m + ",tblend=all_mode=difference,lutyuv=y='gt(val,15)*255',signalstats",
+                                 "lavfi.signalstats.YAVG", False, 100 / 255),
+        "c_bg10_frac15": ("format=yuv420p" + m + "," + bg + ",lutyuv=y='gt(val,15)*255',signalstats",
+                          "lavfi.signalstats.YAVG", False, 100 / 255),
         # (b) scene-change score
         "b_scdet_score": ("format=gray" + m + ",scdet=threshold=100", "lavfi.scd.score", False),
         "b_scdet_mafd": ("format=gray" + m + ",scdet=threshold=100", "lavfi.scd.mafd", False),
@@ -55,6 +63,7 @@ def main():
     ap.add_argument("--min-length", type=float, default=0.5)
     ap.add_argument("--gap", type=float, default=1.0)
     ap.add_argument("--skip-run", action="store_true")
+    ap.add_argument("--max", type=float, default=None, help="lighting guard: samples above are ignored")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     mask = None
@@ -74,14 +83,14 @@ def main():
             cmd += ["-map", f"[o{i}]", "-f", "null", "-"]
         subprocess.run(cmd, check=True)
     truth = motion_eval.json.load(open(a.truth))
-    print(f"rate {a.rate}/s, bg window {a.frames}, mask {a.mask}, min-length {a.min_length}, gap {a.gap}")
+    print(f"rate {a.rate}/s, bg window {a.frames}, mask {a.mask}, min-length {a.min_length}, gap {a.gap}, lighting guard {a.max}")
     print("| candidate | threshold | events | precision | recall | lighting FP | max start latency | peak in lighting | noise p99 |")
     print("|---|---|---|---|---|---|---|---|---|")
     for n in names:
         key, inv = cands[n][1], cands[n][2]
-        s = motion_eval.read_metric(os.path.join(a.work, n + ".txt"), key, inv)
-        off = s[0][0]
-        s = [(t - off, v) for t, v in s]
+        sc = cands[n][3] if len(cands[n]) > 3 else 1.0
+        s = motion_eval.read_metric(os.path.join(a.work, n + ".txt"), key, inv, sc)
+        # offline, the clip's own timestamps are clip time
         vals = sorted(v for v in (v for _, v in s))
         light = [v for t, v in s if any(l0 - 0.5 <= t <= l1 + 1 for l0, l1 in truth["lighting"])]
         quiet = sorted(v for t, v in s if not any(t0 - 1 <= t <= t1 + 6 for t0, t1 in truth["motion"] + truth["lighting"]))
@@ -90,7 +99,7 @@ def main():
         hi = vals[-1]
         for k in range(1, 400):
             th = hi * k / 400
-            ev = motion_eval.events(s, th, a.min_length, a.gap)
+            ev = motion_eval.events(s, th, a.min_length, a.gap, a.max)
             r = motion_eval.score(ev, truth, 1.0)
             key_ = (r["precision"] + r["recall"], -r["lighting_fp"], -(r["latency_max"] or 9))
             if best is None or key_ > best[0]:

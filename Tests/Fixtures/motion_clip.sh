@@ -8,7 +8,9 @@
 #   writes OUT.mp4 (1280x720, 15 fps, H.264, a keyframe every 2 s, no
 #   B-frames, like a real camera) and OUT.json, the ground truth:
 #   {"seed": S, "duration": D, "motion": [[t0,t1],...], "lighting": [[t0,t1]],
-#    "box": [w,h]}
+#    "box": [w,h], "masked": {"rect": [x,y,w,h], "intervals": [[t0,t1]]}}
+#   "masked": a small "tree" sways inside rect (relative coordinates) in
+#   those intervals: motion a mask over rect must hide (not in "motion").
 #   Times are seconds from the first frame. Same seed, same clip.
 set -eu
 out=${1:?usage: motion_clip.sh OUT.mp4 [SEED] [DURATION_S]}
@@ -45,7 +47,18 @@ for t0, t1 in motion:
         x0, x1 = x1, x0
     y = r.uniform(150, 450)
     paths.append((t0, t1, x0, x1, y))
-print(json.dumps({"seed": seed, "duration": dur, "motion": motion, "lighting": [[l0, l1]], "box": [140, 220]}))
+# A "tree" swaying inside a fixed corner (the mask test): 3 s in the
+# widest quiet gap between motion intervals, away from the lighting change.
+rect = [0.0, 0.0, 0.2, 0.2]                 # relative x, y, w, h (top left)
+gaps = [(b[0] - a[1], a[1], b[0]) for a, b in zip(motion, motion[1:]) if not (a[1] < l1 + 1 and b[0] > l0 - 1)]
+masked = []
+if gaps:
+    g, a1, b0 = max(gaps)
+    if g >= 6:
+        m0 = round((a1 + b0) / 2 - 1.5, 1)
+        masked = [[m0, m0 + 3.0]]
+print(json.dumps({"seed": seed, "duration": dur, "motion": motion, "lighting": [[l0, l1]], "box": [140, 220],
+                  "masked": {"rect": rect, "intervals": masked}}))
 # overlay x/y expressions: a sum of per-interval terms, each active in its interval
 def term(f):
     return "+".join(f(*p) for p in paths) or "0"
@@ -54,8 +67,11 @@ y = term(lambda t0, t1, x0, x1, y: f"between(t,{t0},{t1})*({y:.0f}+25*sin(2*PI*(
 en = "+".join(f"between(t,{t0},{t1})" for t0, t1 in motion) or "0"
 # lighting: a step up of +0.18 in 0.5 s at l0 (a light switched on), held,
 # then a slow ramp back down over the last 4 s
-b = f"if(between(t,{l0},{l1}),0.18*min(1,(t-{l0})/0.5)*min(1,({l1}-t)/4),0)"
-print(x); print(y); print(en); print(b)
+# (never exactly 0: eq passes a neutral frame through untouched but maps a
+# non-neutral one through its LUT, which alone would make a step at the ends)
+b = f"0.001+if(between(t,{l0},{l1}),0.18*min(1,(t-{l0})/0.5)*min(1,({l1}-t)/4),0)"
+sway = "+".join(f"between(t,{m0},{m1})" for m0, m1 in masked) or "0"
+print(x); print(y); print(en); print(b); print(sway)
 EOF
 )
 json=$(echo "$plan" | sed -n 1p)
@@ -63,6 +79,7 @@ xexpr=$(echo "$plan" | sed -n 2p)
 yexpr=$(echo "$plan" | sed -n 3p)
 enable=$(echo "$plan" | sed -n 4p)
 bright=$(echo "$plan" | sed -n 5p)
+sway=$(echo "$plan" | sed -n 6p)
 
 # Scene: a near-static random gradient with some structure (a grid, a few
 # boxes: a building, a door, a window), a box "person" overlaid while
@@ -71,11 +88,13 @@ bright=$(echo "$plan" | sed -n 5p)
 ffmpeg -hide_banner -loglevel error -y \
   -f lavfi -i "gradients=s=1280x720:r=15:n=3:seed=$seed:speed=0.00001:d=$dur" \
   -f lavfi -i "color=c=0x3a2a20:s=140x220:r=15:d=$dur" \
+  -f lavfi -i "color=c=0x204010:s=60x100:r=15:d=$dur" \
   -filter_complex "[0:v]drawgrid=w=160:h=120:t=2:c=0x202020@0.6,\
 drawbox=x=100:y=380:w=300:h=300:c=0x505a60:t=fill,drawbox=x=180:y=480:w=90:h=200:c=0x2a1a10:t=fill,\
 drawbox=x=820:y=120:w=260:h=160:c=0xd0d8e0:t=fill,drawbox=x=840:y=140:w=100:h=120:c=0x405060:t=fill[bg];\
 [1:v]drawbox=x=30:y=10:w=80:h=60:c=0xc09070:t=fill[obj];\
-[bg][obj]overlay=x='$xexpr':y='$yexpr':enable='$enable':eval=frame,\
+[bg][2:v]overlay=x='100+60*sin(4*PI*t)':y=20:enable='$sway':eval=frame[bg2];\
+[bg2][obj]overlay=x='$xexpr':y='$yexpr':enable='$enable':eval=frame,\
 eq=brightness='$bright':eval=frame,\
 noise=c0s=10:c0f=t+u:c0_seed=$seed:c1s=3:c1f=t+u:c1_seed=$((seed+1)):c2s=3:c2f=t+u:c2_seed=$((seed+2)),format=yuv420p[v]" \
   -map "[v]" -c:v libx264 -preset veryfast -profile:v main -crf 18 -maxrate 3000k -bufsize 6000k -g 30 -keyint_min 30 -sc_threshold 0 -bf 0 \

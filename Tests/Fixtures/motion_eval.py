@@ -41,7 +41,7 @@ import json
 import sys
 
 
-def read_metric(path, key, invert100=False):
+def read_metric(path, key, invert100=False, scale=1.0):
     samples, t = [], None
     with open(path, errors="replace") as f:
         for line in f:
@@ -58,7 +58,7 @@ def read_metric(path, key, invert100=False):
                         x = float(v)
                     except ValueError:
                         continue
-                    samples.append((t, 100.0 - x if invert100 else x))
+                    samples.append((t, (100.0 - x if invert100 else x) * scale))
     return samples
 
 
@@ -125,12 +125,14 @@ def main():
     ap.add_argument("--tol", type=float, default=1.0)
     ap.add_argument("--offset", default="auto")
     ap.add_argument("--invert100", action="store_true")
+    ap.add_argument("--scale", type=float, default=1.0,
+                    help="multiply values (100/255 turns a thresholded 0/255 plane's YAVG into a percentage)")
     ap.add_argument("--sweep", default=None, help="A:B:STEP: try thresholds, print one line each")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--events", action="store_true", help="print the events")
     a = ap.parse_args()
     truth = json.load(open(a.truth))
-    samples = read_metric(a.metric, a.key, a.invert100)
+    samples = read_metric(a.metric, a.key, a.invert100, a.scale)
     if not samples:
         sys.exit("no samples of %s in %s" % (a.key, a.metric))
     off = samples[0][0] if a.offset == "auto" else float(a.offset)
