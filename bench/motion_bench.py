@@ -28,9 +28,15 @@ sys.path.insert(0, FIX)
 import motion_eval  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
-MOTION = ("scale=-2:100:flags=area,format=gray,tblend=all_mode=difference,"
-          "blackframe=amount=0:threshold=15,metadata=mode=print:key=lavfi.blackframe.pblack:direct=1:file={log}")
-KEY = "lavfi.blackframe.pblack"
+# The recommended motion chain (docs/motion-design.md): 100 px high, the
+# pixels that changed by more than 15 since the previous sample, as a
+# 0/255 plane whose mean (YAVG) is 2.55 x the percentage that changed.
+# {stamp} is empty here (the evaluator wants clip time: the relative pts of
+# the arrival clock) or the epoch stamp the agent would use.
+MOTION = ("scale=-2:100:flags=area,format=yuv420p{mask},tblend=all_mode=difference,lutyuv=y='gt(val,15)*255',signalstats"
+          "{stamp},metadata=mode=print:key=lavfi.signalstats.YAVG:direct=1:file={log}")
+KEY = "lavfi.signalstats.YAVG"
+EPOCH = ",settb=1/1000,setpts=RTCTIME/1000"
 
 
 def rtsp_input(url, nokey, extra=()):
@@ -62,10 +68,13 @@ def latest_today(d):
     return ["-map", "0:v:0", "-an", "-vf", "fps=1,scale=out_range=full"] + JPG_CODEC + [os.path.join(d, "latest.jpg")]
 
 
-def latest_and_motion(d, rate=2, fthreads=None, jpg_t1=False):
+MASK = ",drawbox=x=iw*0:y=ih*0:w=iw*0.2:h=ih*0.2:color=black:t=fill"
+
+
+def latest_and_motion(d, rate=2, fthreads=None, jpg_t1=False, stamp="", mask=""):
     log = os.path.join(d, "motion.log")
     g = (f"[0:v:0]fps={rate},split=2[j][m];[j]fps=1,scale=out_range=full[jpg];"
-         f"[m]{MOTION.format(log=log)}[mo]")
+         f"[m]{MOTION.format(log=log, mask=mask, stamp=stamp)}[mo]")
     pre = ["-filter_complex_threads", str(fthreads)] if fthreads else []
     return pre + ["-filter_complex", g, "-map", "[jpg]"] + JPG_CODEC + (["-threads", "1"] if jpg_t1 else []) + [os.path.join(d, "latest.jpg"),
                                                                         "-map", "[mo]", "-f", "null", "-"]
@@ -111,7 +120,7 @@ def config(name, url, d):
         "copy_jpg_small_nokey_t1": lambda: HEAD + rtsp_input(url, True, t1) + segments(d, False)
         + ["-map", "0:v:0", "-an", "-vf", "fps=1,scale=-2:360:out_range=full"] + JPG_CODEC + [os.path.join(d, "latest.jpg")],
         "copy_motion_only_t1": lambda: HEAD + rtsp_input(url, False, t1) + segments(d, False)
-        + ["-filter_complex_threads", "1", "-filter_complex", "[0:v:0]fps=2," + MOTION.format(log=os.path.join(d, "motion.log")) + "[mo]",
+        + ["-filter_complex_threads", "1", "-filter_complex", "[0:v:0]fps=2," + MOTION.format(log=os.path.join(d, "motion.log"), mask="", stamp="") + "[mo]",
            "-map", "[mo]", "-f", "null", "-"],
         # the JPEG encoder's own options: one thread, the standard Huffman tables (no two-pass buffer)
         "copy_jpg_today_t1_enct1": lambda: HEAD + rtsp_input(url, True, t1) + segments(d, False)
@@ -122,6 +131,10 @@ def config(name, url, d):
         + latest_today(d)[:-1] + ["-threads", "1", "-huffman", "default", latest_today(d)[-1]],
         # the recommended recorder: one decode (all frames, one thread), latest.jpg (one thread) + motion
         "copy_rec": lambda: HEAD + rtsp_input(url, False, t1) + segments(d, False) + latest_and_motion(d, fthreads=1, jpg_t1=True),
+        "copy_rec_epoch": lambda: HEAD + rtsp_input(url, False, t1) + segments(d, False)
+        + latest_and_motion(d, fthreads=1, jpg_t1=True, stamp=EPOCH),
+        "copy_rec_mask": lambda: HEAD + rtsp_input(url, False, t1) + segments(d, False)
+        + latest_and_motion(d, fthreads=1, jpg_t1=True, mask=MASK),
         "copy_rec_nokey": lambda: HEAD + rtsp_input(url, True, t1) + segments(d, False) + latest_and_motion(d, fthreads=1, jpg_t1=True),
         # encode mode (720p libx264 veryfast, RecorderCommand's software encoder)
         "enc_jpg": lambda: HEAD + rtsp_input(url, False) + segments(d, True) + latest_today(d),
@@ -183,6 +196,8 @@ def main():
                 with open(os.path.join(d, "argv.json"), "w") as f:
                     json.dump(argv, f)
                 log = open(os.path.join(d, "ffmpeg.log"), "w")
+                with open(os.path.join(d, "spawn.txt"), "w") as f:
+                    f.write("%.3f\n" % time.time())
                 procs.append((name, d, subprocess.Popen(argv, stdout=log, stderr=log, env=env_for(name))))
         time.sleep(a.warmup)
         t0 = time.monotonic()
@@ -220,8 +235,16 @@ def main():
         for d in r["dirs"]:
             path = os.path.join(d, "motion.log")
             if os.path.exists(path):
-                s = motion_eval.read_metric(path, KEY, True)
-                ev = motion_eval.events(s, 1.0, 0.5, 1.0, 60.0)
+                epoch = "_epoch" in d
+                s = motion_eval.read_metric(path, KEY, False, 100 / 255, pts_ms=epoch)
+                if epoch and s:
+                    # clip time 0 = the recorder's spawn: the clip starts at the
+                    # RTSP PLAY a little later, so latencies are upper bounds that
+                    # include the connection set-up
+                    spawn = float(open(os.path.join(d, "spawn.txt")).read())
+                    s = [(t - spawn, v) for t, v in s]
+                # 1 % changed without a mask (the corner's sway peaks at 0.8 %); 0.5 % with it
+                ev = motion_eval.events(s, 0.5 if "_mask" in d else 1.0, 0.5, 1.0, 60.0)
                 sc = motion_eval.score(ev, truth, 1.0, s[-1][0] if s else None)
                 lat = "-" if sc["latency_max"] is None else f"{sc['latency_max']:.2f}"
                 mot.append(f"{sc['precision']:.2f}/{sc['recall']:.2f}/{lat} ({sc['intervals']} intervals)")

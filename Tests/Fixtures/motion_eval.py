@@ -41,7 +41,10 @@ import json
 import sys
 
 
-def read_metric(path, key, invert100=False, scale=1.0):
+def read_metric(path, key, invert100=False, scale=1.0, pts_ms=False):
+    """pts_ms: take the time from `pts` in milliseconds (the recommended
+    graph stamps samples with settb=1/1000,setpts=RTCTIME/1000: epoch ms;
+    ffmpeg prints pts_time with %g, six digits, useless for an epoch)."""
     samples, t = [], None
     with open(path, errors="replace") as f:
         for line in f:
@@ -49,8 +52,10 @@ def read_metric(path, key, invert100=False, scale=1.0):
             if line.startswith("frame:"):
                 t = None
                 for part in line.split():
-                    if part.startswith("pts_time:"):
+                    if not pts_ms and part.startswith("pts_time:"):
                         t = float(part[9:])
+                    elif pts_ms and part.startswith("pts:"):
+                        t = int(part[4:]) / 1000.0
             elif "=" in line and t is not None:
                 k, v = line.split("=", 1)
                 if k == key:
@@ -129,13 +134,16 @@ def main():
                     help="multiply values (100/255 turns a thresholded 0/255 plane's YAVG into a percentage)")
     ap.add_argument("--sweep", default=None, help="A:B:STEP: try thresholds, print one line each")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--pts-ms", action="store_true", help="time from pts in ms (epoch-stamped files)")
+    ap.add_argument("--first-at", type=float, default=0.0,
+                    help="with --offset auto: the clip time of the first sample (0.5 for tblend at 2 fps: it drops the first frame)")
     ap.add_argument("--events", action="store_true", help="print the events")
     a = ap.parse_args()
     truth = json.load(open(a.truth))
-    samples = read_metric(a.metric, a.key, a.invert100, a.scale)
+    samples = read_metric(a.metric, a.key, a.invert100, a.scale, a.pts_ms)
     if not samples:
         sys.exit("no samples of %s in %s" % (a.key, a.metric))
-    off = samples[0][0] if a.offset == "auto" else float(a.offset)
+    off = samples[0][0] - a.first_at if a.offset == "auto" else float(a.offset)
     samples = [(t - off, v) for t, v in samples]
     if a.sweep:
         lo, hi, step = (float(x) for x in a.sweep.split(":"))
