@@ -87,11 +87,17 @@ def events(samples, threshold, min_length, gap, maximum=None):
              "announced": e["announced"] if e["announced"] is not None else e["last"]} for e in out]
 
 
-def score(evs, truth, tol, until=None):
-    """until: the last sample's time; intervals not over by then are left out."""
+def score(evs, truth, tol, until=None, after=None):
+    """until: the last sample's time; after: the end of a warm-up. Intervals
+    not inside (after, until) are left out, and so are the events that
+    overlap them or start before `after`."""
     motion, lighting = truth["motion"], truth.get("lighting", [])
-    if until is not None:
-        motion = [m for m in motion if m[1] + tol <= until]
+    out = [m for m in motion if (until is not None and m[1] + tol > until) or (after is not None and m[0] - tol < after)]
+    if out:
+        motion = [m for m in motion if m not in out]
+        evs = [e for e in evs if not any(e["start"] <= m1 + tol and e["end"] >= m0 - tol for m0, m1 in out)]
+    if after is not None:
+        evs = [e for e in evs if e["start"] >= after]
     matched_ev, matched_tr, latencies, start_err, end_err = set(), set(), [], [], []
     for i, (t0, t1) in enumerate(motion):
         for j, e in enumerate(evs):
@@ -135,6 +141,7 @@ def main():
     ap.add_argument("--sweep", default=None, help="A:B:STEP: try thresholds, print one line each")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--pts-ms", action="store_true", help="time from pts in ms (epoch-stamped files)")
+    ap.add_argument("--after", type=float, default=None, help="score only after this clip time (a recorder's warm-up)")
     ap.add_argument("--first-at", type=float, default=0.0,
                     help="with --offset auto: the clip time of the first sample (0.5 for tblend at 2 fps: it drops the first frame)")
     ap.add_argument("--events", action="store_true", help="print the events")
@@ -150,7 +157,7 @@ def main():
         th = lo
         print("threshold events precision recall lighting_fp latency_max")
         while th <= hi + 1e-9:
-            s = score(events(samples, th, a.min_length, a.gap, a.max), truth, a.tol, samples[-1][0])
+            s = score(events(samples, th, a.min_length, a.gap, a.max), truth, a.tol, samples[-1][0], a.after)
             lat = "-" if s["latency_max"] is None else "%.2f" % s["latency_max"]
             print("%9.3f %6d %9.2f %6.2f %11d %11s" % (th, s["events"], s["precision"], s["recall"], s["lighting_fp"], lat))
             th += step
@@ -158,7 +165,7 @@ def main():
     if a.threshold is None:
         sys.exit("--threshold or --sweep")
     evs = events(samples, a.threshold, a.min_length, a.gap, a.max)
-    s = score(evs, truth, a.tol, samples[-1][0])
+    s = score(evs, truth, a.tol, samples[-1][0], a.after)
     s["samples"] = len(samples)
     s["rate"] = round((len(samples) - 1) / (samples[-1][0] - samples[0][0]), 2) if len(samples) > 1 else 0
     if a.events or a.json:
