@@ -71,7 +71,9 @@ def events(samples, threshold, min_length, gap, maximum=None):
     out, cur = [], None
     for t, v in samples:
         hot = v > threshold and (maximum is None or v <= maximum)
-        if cur is not None and not hot and t - cur["last"] > gap:
+        # a gap closes the event whatever this sample is: a file written
+        # through metadata=mode=select has no quiet samples at all
+        if cur is not None and t - cur["last"] > gap:
             if cur["last"] - cur["start"] >= min_length:
                 out.append(cur)
             cur = None
