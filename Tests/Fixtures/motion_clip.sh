@@ -12,6 +12,7 @@
 #   "masked": a small "tree" sways inside rect (relative coordinates) in
 #   those intervals: motion a mask over rect must hide (not in "motion").
 #   Times are seconds from the first frame. Same seed, same clip.
+#   LIGHT_RAMP=S (environment): the light comes on over S seconds (0.5).
 set -eu
 out=${1:?usage: motion_clip.sh OUT.mp4 [SEED] [DURATION_S]}
 seed=${2:-1}
@@ -21,9 +22,9 @@ echo "seed $seed" >&2
 
 # Intervals and the box's paths from the seed (Python's random is stable
 # across versions for random() and uniform()).
-plan=$(python3 - "$seed" "$dur" <<'EOF'
+plan=$(python3 - "$seed" "$dur" "${LIGHT_RAMP:-0.5}" <<'EOF'
 import json, random, sys
-seed, dur = int(sys.argv[1]), float(sys.argv[2])
+seed, dur, ramp = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 r = random.Random(seed)
 # The lighting change sits in the middle; motion before and after it.
 l0 = round(dur * 0.45, 1); l1 = l0 + 10.0
@@ -65,11 +66,11 @@ def term(f):
 x = term(lambda t0, t1, x0, x1, y: f"between(t,{t0},{t1})*({x0:.0f}+({x1:.0f}-({x0:.0f}))*(t-{t0})/({t1}-{t0}))")
 y = term(lambda t0, t1, x0, x1, y: f"between(t,{t0},{t1})*({y:.0f}+25*sin(2*PI*(t-{t0})))")
 en = "+".join(f"between(t,{t0},{t1})" for t0, t1 in motion) or "0"
-# lighting: a step up of +0.18 in 0.5 s at l0 (a light switched on), held,
+# lighting: a step up of +0.18 in `ramp` s (LIGHT_RAMP, default 0.5) at l0 (a light switched on), held,
 # then a slow ramp back down over the last 4 s
 # (never exactly 0: eq passes a neutral frame through untouched but maps a
 # non-neutral one through its LUT, which alone would make a step at the ends)
-b = f"0.001+if(between(t,{l0},{l1}),0.18*min(1,(t-{l0})/0.5)*min(1,({l1}-t)/4),0)"
+b = f"0.001+if(between(t,{l0},{l1}),0.18*min(1,(t-{l0})/{ramp})*min(1,({l1}-t)/4),0)"
 sway = "+".join(f"between(t,{m0},{m1})" for m0, m1 in masked) or "0"
 print(x); print(y); print(en); print(b); print(sway)
 EOF
