@@ -72,11 +72,12 @@ MASK = ",drawbox=x=iw*0:y=ih*0:w=iw*0.2:h=ih*0.2:color=black:t=fill"
 
 
 NORM = "format=gbrp,normalize=independence=0:smoothing=0,format=gray,format=yuv420p"
+NORM2 = "format=gbrp,normalize=independence=0:smoothing=0,format=yuv420p"
 
 
 def latest_and_motion(d, rate=2, fthreads=None, jpg_t1=False, stamp="", mask="", jpg_height=None, norm=False):
     log = os.path.join(d, "motion.log")
-    chain = MOTION.replace("format=yuv420p", NORM, 1) if norm else MOTION
+    chain = MOTION.replace("format=yuv420p", NORM2 if norm == 2 else NORM, 1) if norm else MOTION
     size = f"-2:{jpg_height}:" if jpg_height else ""
     g = (f"[0:v:0]fps={rate},split=2[j][m];[j]fps=1,scale={size}out_range=full[jpg];"
          f"[m]{chain.format(log=log, mask=mask, stamp=stamp)}[mo]")
@@ -151,6 +152,9 @@ def config(name, url, d):
         # the same with a per-sample contrast stretch (robust to a light coming on over 1-2 s)
         "copy_rec_norm_epoch_mask_select": lambda: HEAD + rtsp_input(url, False, t1) + segments(d, False)
         + latest_and_motion(d, fthreads=1, jpg_t1=True, mask=MASK, norm=True,
+                            stamp=",metadata=mode=select:key=lavfi.signalstats.YAVG:function=greater:value=0.5" + EPOCH),
+        "copy_rec_norm2_epoch_mask_select": lambda: HEAD + rtsp_input(url, False, t1) + segments(d, False)
+        + latest_and_motion(d, fthreads=1, jpg_t1=True, mask=MASK, norm=2,
                             stamp=",metadata=mode=select:key=lavfi.signalstats.YAVG:function=greater:value=0.5" + EPOCH),
         "copy_rec_nokey": lambda: HEAD + rtsp_input(url, True, t1) + segments(d, False) + latest_and_motion(d, fthreads=1, jpg_t1=True),
         # encode mode (720p libx264 veryfast, RecorderCommand's software encoder)
