@@ -179,6 +179,18 @@ def private_mb(pid):
     return total / 1024
 
 
+def private_split_mb(pid):
+    """(Private_Clean, Private_Dirty) in MB. Private_Clean is mostly library
+    code mapped by this process alone: it drops when other ffmpeg processes
+    map the same pages, so run at least two identical recorders."""
+    out = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                out[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return out.get("Private_Clean", 0), out.get("Private_Dirty", 0)
+
+
 def rss_mb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -231,7 +243,8 @@ def main():
         wall = time.monotonic() - t0
         res = {}
         for name, d, p in procs:
-            r = res.setdefault(name, {"cpu": [], "priv": [], "peak": [], "rss": [], "dirs": []})
+            r = res.setdefault(name, {"cpu": [], "priv": [], "peak": [], "rss": [], "dirs": [], "clean_dirty": []})
+            r["clean_dirty"].append(private_split_mb(p.pid))
             r["cpu"].append(100.0 * (cpu_ticks(p.pid) - c0[p.pid]) / TICK / wall)
             r["priv"].append(private_mb(p.pid))
             r["peak"].append(peak[p.pid])
@@ -249,8 +262,8 @@ def main():
         server.wait()
     truth = json.load(open(a.truth))
     print(f"window {wall:.0f} s after {a.warmup:.0f} s warm-up, {a.copies} recorder(s) per configuration, all at once")
-    print("| configuration | CPU % of a core (each) | private MB (each, end) | private MB peak | RSS MB | motion P / R / max latency |")
-    print("|---|---|---|---|---|---|")
+    print("| configuration | CPU % of a core (each) | private MB (each, end) | clean + dirty | private MB peak | RSS MB | motion P / R / max latency |")
+    print("|---|---|---|---|---|---|---|")
     for name, r in res.items():
         mot = []
         for d in r["dirs"]:
@@ -273,7 +286,8 @@ def main():
                 lat = "-" if sc["latency_max"] is None else f"{sc['latency_max']:.2f}"
                 mot.append(f"{sc['precision']:.2f}/{sc['recall']:.2f}/{lat} ({sc['intervals']} intervals)")
         f = lambda xs: ", ".join(f"{x:.1f}" for x in xs)  # noqa: E731
-        print(f"| {name} | {f(r['cpu'])} | {f(r['priv'])} | {f(r['peak'])} | {f(r['rss'])} | {'; '.join(mot) or '-'} |")
+        cd = ", ".join(f"{c:.1f} + {d:.1f}" for c, d in r["clean_dirty"])
+        print(f"| {name} | {f(r['cpu'])} | {f(r['priv'])} | {cd} | {f(r['peak'])} | {f(r['rss'])} | {'; '.join(mot) or '-'} |")
     json.dump(res, open(os.path.join(a.work, "results.json"), "w"), indent=1)
 
 

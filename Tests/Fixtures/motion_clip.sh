@@ -72,7 +72,11 @@ en = "+".join(f"between(t,{t0},{t1})" for t0, t1 in motion) or "0"
 # non-neutral one through its LUT, which alone would make a step at the ends)
 b = f"0.001+if(between(t,{l0},{l1}),0.18*min(1,(t-{l0})/{ramp})*min(1,({l1}-t)/4),0)"
 sway = "+".join(f"between(t,{m0},{m1})" for m0, m1 in masked) or "0"
-print(x); print(y); print(en); print(b); print(sway)
+# a smooth, still background whose shape depends on the seed (geq on one
+# frame, looped: ffmpeg's `gradients` source is not reproducible run to run)
+bgq = (f"lum='{r.uniform(60, 90):.0f}+{r.uniform(60, 110):.0f}*X/W+{r.uniform(15, 35):.0f}*sin(Y/{r.uniform(40, 90):.0f}+{r.uniform(0, 6):.2f})'"
+       f":cb='128+{r.uniform(10, 35):.0f}*cos(X/{r.uniform(200, 400):.0f})':cr='{r.uniform(110, 140):.0f}+20*sin(Y/{r.uniform(150, 250):.0f})'")
+print(x); print(y); print(en); print(b); print(sway); print(bgq)
 EOF
 )
 json=$(echo "$plan" | sed -n 1p)
@@ -81,15 +85,20 @@ yexpr=$(echo "$plan" | sed -n 3p)
 enable=$(echo "$plan" | sed -n 4p)
 bright=$(echo "$plan" | sed -n 5p)
 sway=$(echo "$plan" | sed -n 6p)
+bgq=$(echo "$plan" | sed -n 7p)
 
-# Scene: a near-static random gradient with some structure (a grid, a few
+# Scene: a still, smooth seeded background with some structure (a grid, a few
 # boxes: a building, a door, a window), a box "person" overlaid while
 # moving, the lighting change (eq, evaluated per frame), then sensor noise
 # (temporal, luma and chroma) last, as a camera adds it.
-ffmpeg -hide_banner -loglevel error -y \
-  -f lavfi -i "gradients=s=1280x720:r=15:n=3:seed=$seed:speed=0.00001:d=$dur" \
+# Reproducible: libx264 with VBV (maxrate) and frame threads is not
+# deterministic, hence -threads 1 on the encoder (checked: two runs, same
+# bytes); the background is a looped geq frame, because the `gradients`
+# source differs from run to run even with a seed.
+ffmpeg -hide_banner -loglevel error -y -filter_complex_threads 1 \
+  -f lavfi -i "color=c=black:s=1280x720:r=15:d=0.0667,format=yuv420p,geq=$bgq,loop=loop=-1:size=1,trim=duration=$dur,setpts=N/15/TB" \
   -f lavfi -i "color=c=0x3a2a20:s=140x220:r=15:d=$dur" \
-  -f lavfi -i "color=c=0x204010:s=60x100:r=15:d=$dur" \
+  -f lavfi -i "color=c=0xe8e8d0:s=60x100:r=15:d=$dur" \
   -filter_complex "[0:v]drawgrid=w=160:h=120:t=2:c=0x202020@0.6,\
 drawbox=x=100:y=380:w=300:h=300:c=0x505a60:t=fill,drawbox=x=180:y=480:w=90:h=200:c=0x2a1a10:t=fill,\
 drawbox=x=820:y=120:w=260:h=160:c=0xd0d8e0:t=fill,drawbox=x=840:y=140:w=100:h=120:c=0x405060:t=fill[bg];\
@@ -98,7 +107,7 @@ drawbox=x=820:y=120:w=260:h=160:c=0xd0d8e0:t=fill,drawbox=x=840:y=140:w=100:h=12
 [bg2][obj]overlay=x='$xexpr':y='$yexpr':enable='$enable':eval=frame,\
 eq=brightness='$bright':eval=frame,\
 noise=c0s=10:c0f=t+u:c0_seed=$seed:c1s=3:c1f=t+u:c1_seed=$((seed+1)):c2s=3:c2f=t+u:c2_seed=$((seed+2)),format=yuv420p[v]" \
-  -map "[v]" -c:v libx264 -preset veryfast -profile:v main -crf 18 -maxrate 3000k -bufsize 6000k -g 30 -keyint_min 30 -sc_threshold 0 -bf 0 \
+  -map "[v]" -c:v libx264 -threads 1 -preset veryfast -profile:v main -crf 18 -maxrate 3000k -bufsize 6000k -g 30 -keyint_min 30 -sc_threshold 0 -bf 0 \
   -movflags +faststart "$out"
 echo "$json" > "$truth"
 echo "$json"
