@@ -97,7 +97,8 @@ public enum Enrollment {
         return text.map { ": \(CameraID.quoted($0))" } ?? ""
     }
 
-    /// The device id rule of the configuration's `cloud.device_id`.
+    /// The device id rule, for an enrollment answer and the configuration's
+    /// `cloud.device_id` alike.
     public static func isDeviceID(_ id: String) -> Bool {
         !id.isEmpty && id.utf8.count <= 128 && id.first != "."
             && id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." }

@@ -29,9 +29,7 @@ public struct CloudConfiguration: Sendable, Equatable {
         let endpointText = try reader.requiredString("endpoint")
         do { endpoint = try Endpoint(parsing: endpointText) } catch { throw error.nested(under: reader.fieldPath("endpoint")) }
         deviceID = try reader.requiredString("device_id")
-        guard !deviceID.isEmpty, deviceID.utf8.count <= 128,
-              deviceID.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." }),
-              deviceID.first != "." else {
+        guard Enrollment.isDeviceID(deviceID) else {
             throw ConfigurationError(field: reader.fieldPath("device_id"), reason: "must be 1–128 characters of letters, digits, '-', '_' and '.'")
         }
         tokenFile = try reader.requiredString("token_file")
