@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
+        // 4.x, not 3.x: 3.x imports full Foundation (ICU) on Linux; 4.x uses FoundationEssentials.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // C shims: syscalls Swift cannot call directly (variadic or missing from Glibc).
@@ -68,6 +70,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Signed updates: versions, the two-tier trust chain (Ed25519), manifests,
+        // admission, the streaming payload check and the trial judge. Pure: no I/O.
+        .target(name: "OTA", dependencies: [
+            "CamgateCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The agent: wires store, supervisor and media under a ServiceGroup.
         .target(name: "Daemon", dependencies: [
             "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
@@ -96,6 +104,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "CamgateCoreTests", dependencies: ["CamgateCore"]),
+        .testTarget(name: "OTATests", dependencies: ["OTA", "CamgateCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Media", "CamgateCore", "Platform", "CHardware", "TestSupport"]),
         .testTarget(name: "MediaMTXTests", dependencies: ["MediaMTX", "CamgateCore", "HTTPClient", "Platform", "TestSupport"]),
         .testTarget(name: "CloudLinkTests", dependencies: ["CloudLink", "CamgateCore", "TestSupport"]),
