@@ -111,6 +111,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "CamgateCore", "TestSupport"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Platform", "CamgateCore", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Platform", "CamgateCore", "TestSupport"]),
+        .testTarget(name: "ProvisioningTests", dependencies: ["CamgateCore", "CloudLink", "Platform", "TestSupport"]),
         .testTarget(name: "LocalAPITests", dependencies: ["LocalAPI", "Daemon", "CamgateCore", "Store", "Platform", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [
             "Daemon", "Store", "LocalAPI", "Media", "Supervisor", "Platform", "CamgateCore", "TestSupport",

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """camgate benchmark: footprint and timing of the agent, next to bare ffmpeg.
 
-usage: bench/run.py [--quick] [--binary PATH] [--simulator PATH] [--only core|hardware|mediamtx|cloud|api|reliability]
+usage: bench/run.py [--quick] [--binary PATH] [--simulator PATH] [--only core|hardware|mediamtx|cloud|api|reliability|provision]
 
 Builds the static release binary (unless --binary is given), then measures
 and prints a table:
@@ -325,6 +325,10 @@ def main():
         print()
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "reliability.py"), "--binary", binary] + (["--quick"] if QUICK else []),
                        check=True)
+    if only in (None, "provision"):
+        print()
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "provision.py"), "--binary", binary, "--simulator", simulator]
+                       + (["--quick"] if QUICK else []), check=True)
 
 
 def fake_tree(root, cameras, render_nodes):

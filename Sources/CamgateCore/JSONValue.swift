@@ -112,6 +112,15 @@ public enum JSONValue: Hashable, Sendable {
         return out
     }
 
+    /// Indented JSON with sorted keys, for files people edit
+    /// (the configuration the provisioning CLI writes).
+    public func prettyPrinted() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return serialized() }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     public var typeName: String {
         switch self {
         case .null: "null"

@@ -153,4 +153,7 @@ extension String {
 #if canImport(Glibc)
 import Glibc
 func fflushStdout() { fflush(nil) }
+#elseif canImport(Musl)
+import Musl
+func fflushStdout() { fflush(nil) }
 #endif

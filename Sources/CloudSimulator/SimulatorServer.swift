@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 import CamgateCore
 import NIOCore
@@ -74,11 +76,8 @@ struct SimulatorServer {
         let device = state.deviceID
         let method = request.method
         if method == .POST, parts == ["v1", "enroll"] {
-            guard let token = request.json?["enrollment_token"]?.stringValue else {
-                return try await respond(out, 400, ["error": .string("enrollment_token is required")])
-            }
-            let (status, body) = await state.enroll(token)
-            return try await respond(out, status, body)
+            let (status, body, location) = await state.enroll(request.json ?? .null)
+            return try await respond(out, status, body, location: location)
         }
         if method == .GET, parts == ["v1", "devices", device, "events"] || parts == ["redirected", "v1", "devices", device, "events"] {
             return try await events(request, out, redirected: parts[0] == "redirected")
@@ -255,9 +254,10 @@ struct SimulatorServer {
         try await respond(out, status, JSONValue.object(body))
     }
 
-    func respond(_ out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, _ status: Int, _ body: JSONValue) async throws {
+    func respond(_ out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, _ status: Int, _ body: JSONValue, location: String? = nil) async throws {
         let text = body.serialized()
         var head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status))
+        if let location { head.headers.add(name: "Location", value: location) }
         head.headers.add(name: "Content-Type", value: "application/json")
         head.headers.add(name: "Content-Length", value: String(text.utf8.count))
         head.headers.add(name: "Connection", value: "close")

@@ -35,6 +35,13 @@ actor SimulatorState {
         var reportsStatus: Int?
         /// Redirect the event stream (307) to /redirected/…
         var redirect = false
+        /// Enrollment: answer the next requests with these statuses, one
+        /// each, before answering normally (503, 500…).
+        var enrollStatuses: [Int] = []
+        /// Enrollment: answer 200 with a body that is not the contract's.
+        var enrollGarbage = false
+        /// Enrollment: answer 307 to this URL.
+        var enrollRedirect: String?
 
         var json: JSONValue {
             .object([
@@ -44,6 +51,8 @@ actor SimulatorState {
                 "garbage_bytes": garbageBytes.map { .int(Int64($0)) } ?? .null,
                 "stall": .bool(stall), "reports_status": reportsStatus.map { .int(Int64($0)) } ?? .null,
                 "redirect": .bool(redirect),
+                "enroll_statuses": .array(enrollStatuses.map { .int(Int64($0)) }),
+                "enroll_garbage": .bool(enrollGarbage), "enroll_redirect": enrollRedirect.map { .string($0) } ?? .null,
             ])
         }
     }
@@ -109,6 +118,27 @@ actor SimulatorState {
 
     func authorized(_ header: String?) -> Bool {
         !revoked && header == "Bearer \(token)"
+    }
+
+    /// The enrollment requests received, without their tokens (tests read them back).
+    var enrollments: [JSONValue] = []
+
+    /// `POST /v1/enroll` (docs/protocol.md), with the enrollment faults.
+    func enroll(_ request: JSONValue) -> (status: Int, body: JSONValue, location: String?) {
+        if case .object(var fields) = request {
+            fields["enrollment_token"] = nil
+            enrollments.append(.object(fields))
+        }
+        if !faults.enrollStatuses.isEmpty {
+            return (faults.enrollStatuses.removeFirst(), .object(["error": .string("fault injected")]), nil)
+        }
+        if let location = faults.enrollRedirect { return (307, .object([:]), location) }
+        guard let token = request["enrollment_token"]?.stringValue else {
+            return (400, .object(["error": .string("enrollment_token is required")]), nil)
+        }
+        let (status, body) = enroll(token)
+        if status == 201, faults.enrollGarbage { return (200, .object(["hello": .string("world")]), nil) }
+        return (status, body, nil)
     }
 
     func enroll(_ enrollmentToken: String) -> (status: Int, body: JSONValue) {
@@ -245,6 +275,7 @@ actor SimulatorState {
             "last_request_headers": .object(lastRequestHeaders.mapValues { .string($0) }),
             "revision": .int(revision), "faults": faults.json,
             "uploads": .object(uploads.mapValues { .int(Int64($0)) }),
+            "enrollments": .array(enrollments),
         ])
     }
 
@@ -267,6 +298,9 @@ actor SimulatorState {
         if case .bool(let b)? = json["stall"] { faults.stall = b }
         if json["reports_status"] != nil { faults.reportsStatus = json["reports_status"]?.int64Value.map(Int.init) }
         if case .bool(let b)? = json["redirect"] { faults.redirect = b }
+        if case .array(let items)? = json["enroll_statuses"] { faults.enrollStatuses = items.compactMap { $0.int64Value.map(Int.init) } }
+        if case .bool(let b)? = json["enroll_garbage"] { faults.enrollGarbage = b }
+        if json["enroll_redirect"] != nil { faults.enrollRedirect = json["enroll_redirect"]?.stringValue }
         if let ping = double("ping_interval_s"), ping > 0 { pingInterval = .milliseconds(Int64(ping * 1000)) }
     }
 }

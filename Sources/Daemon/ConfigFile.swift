@@ -16,6 +16,10 @@ public struct ConfigFile: Sendable {
     public var cloud: CloudConfiguration?
     /// `"hardware": {"encoder_priority": ["nvenc", "qsv", "vaapi", "v4l2m2m", "software"]}`.
     public var encoderPriority: [EncoderBackend] = EncoderBackend.defaultPriority
+    /// Whether `hardware.encoder_priority` was written (it then wins over the board profile's).
+    public var encoderPriorityConfigured = false
+    /// `"hardware": {"board": "auto" | ID}`: the board profile (docs/board-profiles.md); nil: auto.
+    public var board: String?
     /// `"mediamtx": {"config": PATH, "binary": PATH}`; nil: no viewing.
     public var mediamtx: MediaMTXSettings?
     /// The optional TCP listener of the local API.
@@ -39,14 +43,25 @@ public struct ConfigFile: Sendable {
         guard bytes.count <= sizeLimit else {
             throw ConfigurationError(field: "", reason: "\(path) is larger than \(sizeLimit) bytes")
         }
-        let json = try JSONValue.parse(bytes)
+        return try parse(try JSONValue.parse(bytes), path: path)
+    }
+
+    /// Validates a configuration document (`load`'s second half; the
+    /// provisioning CLI checks a merged document with it before writing).
+    public static func parse(_ json: JSONValue, path: String) throws(ConfigurationError) -> ConfigFile {
         let desired = try DesiredState(json: json, strict: true, extraTopLevelFields: ["cloud", "hardware", "mediamtx", "api"])
         let cloud = try json["cloud"].flatMap { $0 == .null ? nil : $0 }.map { value throws(ConfigurationError) in try CloudConfiguration(json: value, path: "cloud") }
         var file = ConfigFile(path: path, desired: desired, cloud: cloud)
         if let value = json["mediamtx"], value != .null { file.mediamtx = try MediaMTXSettings(json: value, path: "mediamtx") }
         if let value = json["api"], value != .null { file.api = try APISettings(json: value, path: "api") }
         if let hardware = try JSONObjectReader(json, path: "").object("hardware") {
-            try hardware.rejectUnknown(allowed: ["encoder_priority"])
+            try hardware.rejectUnknown(allowed: ["encoder_priority", "board"])
+            if let board = try hardware.string("board") {
+                guard board == "auto" || BoardProfile.isValidID(board) else {
+                    throw ConfigurationError(field: "hardware.board", reason: "expected \"auto\" or a board profile id (lowercase letters, digits, '-', '_')")
+                }
+                file.board = board == "auto" ? nil : board
+            }
             if let value = hardware.value("encoder_priority") {
                 guard case .array(let items) = value, !items.isEmpty else {
                     throw ConfigurationError(field: "hardware.encoder_priority", reason: "expected a non-empty array of backends")
@@ -62,6 +77,7 @@ public struct ConfigFile: Sendable {
                     priority.append(backend)
                 }
                 file.encoderPriority = priority
+                file.encoderPriorityConfigured = true
             }
         }
         return file

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
 /// Crash-test hooks: when `CAMGATE_FAULT` names a point, the agent kills

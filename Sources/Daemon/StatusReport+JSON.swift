@@ -43,6 +43,7 @@ extension StatusReport {
             let usable = encoders.filter { $0["usable"] == .bool(true) }.compactMap { $0["backend"]?.stringValue }
             lines.append("encoders: \(usable.isEmpty ? "none usable" : usable.joined(separator: ", ")) (of \(encoders.count) probed)")
         }
+        if let device = json["device"], device != .null { lines += DeviceReport.text(of: device) }
         if case .array(let items)? = json["viewing"] {
             let viewing = items.compactMap(ViewingReport.init(json:))
             if !viewing.isEmpty { lines.append("\nviewing:\n" + viewing.map(\.text).joined(separator: "\n")) }

@@ -203,6 +203,7 @@ public final class HTTPTransport: Sendable {
 
     public struct ResponseTooLarge: Error, CustomStringConvertible {
         public var limit: Int
+        public init(limit: Int) { self.limit = limit }
         public var description: String { "the response is larger than \(limit) bytes" }
     }
 }

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 import CHardware
 import Platform
@@ -60,7 +62,7 @@ public struct SystemV4L2Opener: V4L2DeviceOpener {
         // O_NONBLOCK: a node some process streams from must not block the probe.
         let fd: Int32
         do {
-            fd = try syscall("open", path) { Glibc.open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC) }
+            fd = try syscall("open", path) { LibC.open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC) }
         } catch {
             throw V4L2Error(call: "open", errno: error.errno, device: path)
         }

@@ -252,6 +252,10 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
       <h3>Cloud link</h3>
       <div class="card-body" id="cloud"><span class="muted">–</span></div>
     </section>
+    <section class="card" id="device-card">
+      <h3>Device</h3>
+      <div class="card-body" id="device"><span class="muted">–</span></div>
+    </section>
     <section class="card wide" id="encoders-card">
       <h3>Encoders</h3>
       <div class="card-body" id="encoders"><span class="muted">–</span></div>
@@ -820,6 +824,33 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
       kv);
   }
 
+  function renderDevice(device) {
+    var box = $('device');
+    if (device === null || device === undefined) {
+      box.replaceChildren(el('span', { class: 'muted', text: 'Not reported by this agent.' }));
+      return;
+    }
+    var board = device.board || {};
+    var t = device.temperature_celsius;
+    var level = str(device.temperature_level, '');
+    var th = device.throttling || {};
+    var power = th.under_voltage_now === true ? 'under-voltage now' : (th.under_voltage_occurred === true ? 'under-voltage since boot' : (th.under_voltage_now === false ? 'ok' : '–'));
+    var kv = el('dl', { class: 'kv flush' });
+    var rows = [
+      kvRow('Board', str(board.id, 'no profile') + (board.variant ? ' (' + board.variant + ')' : '')),
+      kvRow('Power', power, th.under_voltage_now === true ? 'err' : (power === 'ok' ? null : 'muted')),
+      kvRow('Throttled', th.throttled_now === true ? 'now' : (th.throttled_occurred === true ? 'since boot' : (th.throttled_now === false || th.throttled_occurred === false ? 'no' : '–')), th.throttled_now === true ? 'warn' : null),
+      kvRow('Up', device.uptime_s != null ? fmtDuration(Number(device.uptime_s)) : '–')
+    ];
+    (Array.isArray(device.storage_wear) ? device.storage_wear : []).forEach(function (w) {
+      rows.push(kvRow('Wear ' + str(w.device), str(w.life_used_percent, '?') + ' % used' + (w.pre_eol ? ', reserve ' + w.pre_eol : ''), w.pre_eol && w.pre_eol !== 'normal' ? 'warn' : null));
+    });
+    rows.forEach(function (r) { kv.appendChild(r[0]); kv.appendChild(r[1]); });
+    box.replaceChildren(
+      el('div', { class: 'stats' }, [stat('temperature', t != null ? Number(t).toFixed(1) + ' °C' : '–', level === 'hot' ? 'err' : (level === 'warm' ? 'warn' : (level === 'ok' ? 'ok' : null)))]),
+      kv);
+  }
+
   function renderEncoders(encoders) {
     var box = $('encoders');
     var list = Array.isArray(encoders) ? encoders : [];
@@ -890,6 +921,7 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
       renderCameras(st);
       renderStorage(st.storage);
       renderCloud(st.cloud);
+      renderDevice(st.device);
       renderEncoders(st.encoders);
       renderEvents(answers[1]);
       renderBanner();

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
 /// File-system operations the agent needs, without Foundation.
@@ -52,7 +54,7 @@ public enum FileSystem {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while out.count < limit {
-            let n = try syscall("read", path) { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            let n = try syscall("read", path) { chunk.withUnsafeMutableBytes { LibC.read(fd, $0.baseAddress, $0.count) } }
             if n == 0 { break }
             out.append(contentsOf: chunk[0..<min(n, limit - out.count)])
         }
@@ -82,8 +84,10 @@ public enum FileSystem {
     /// permission bits, and its owner and group where this process may set
     /// them (a file shared with another service, e.g. MediaMTX running as its
     /// own user, stays readable to it); `mode` applies to a new file only.
+    /// `owner` (uid, gid) is set on the new file before it replaces the old
+    /// one (a failure to set it is an error then).
     public static func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>, mode: mode_t = 0o644,
-                                       keepingAttributes: Bool = false) throws(SystemError) {
+                                       keepingAttributes: Bool = false, owner: (uid: uid_t, gid: gid_t)? = nil) throws(SystemError) {
         var old = stat()
         let existing = keepingAttributes && stat(path, &old) == 0
         let mode = existing ? old.st_mode & 0o7777 : mode
@@ -95,6 +99,7 @@ public enum FileSystem {
             if existing, old.st_uid != geteuid() || old.st_gid != getegid() {
                 _ = fchown(fd, old.st_uid, old.st_gid)  // EPERM when unprivileged: the mode is still kept
             }
+            if let owner { _ = try syscall("fchown", temp) { fchown(fd, owner.uid, owner.gid) } }
             defer { close(fd) }
             let data = Array(bytes)
             var written = 0
@@ -124,6 +129,19 @@ public enum FileSystem {
             fsync(dfd)
             close(dfd)
         }
+    }
+
+    /// `chown` of an existing path (not following a final symlink).
+    public static func changeOwner(_ path: String, uid: uid_t, gid: gid_t) throws(SystemError) {
+        _ = try syscall("lchown", path) { lchown(path, uid, gid) }
+    }
+
+    /// The permission bits, owner and kind of a path (of a final symlink
+    /// itself, as `.other`, unless `followingLinks`).
+    public static func status(_ path: String, followingLinks: Bool = false) throws(SystemError) -> (mode: mode_t, uid: uid_t, gid: gid_t, kind: FileKind) {
+        var st = stat()
+        _ = try syscall(followingLinks ? "stat" : "lstat", path) { followingLinks ? stat(path, &st) : lstat(path, &st) }
+        return (st.st_mode & 0o7777, st.st_uid, st.st_gid, FileKind(mode: st.st_mode))
     }
 
     /// `mkdir -p`.

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
 /// A failed system call, with the call's name, the errno and the path or
@@ -30,7 +32,7 @@ public func syscall<T: FixedWidthInteger>(_ call: String, _ subject: String? = n
     while true {
         let result = body()
         if result != -1 { return result }
-        let code = Glibc.errno
+        let code = LibC.errno
         if code == EINTR { continue }
         throw SystemError(call: call, errno: code, subject: subject)
     }

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 import CamgateCore
 import CSQLite
@@ -59,8 +61,13 @@ public actor Store {
         let connection: SQLiteConnection
         // The database holds camera URLs with their credentials: owner only.
         // (SQLite gives the -wal and -shm files the same mode.)
+        #if canImport(Glibc)
         let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         if fd >= 0 { fchmod(fd, 0o600); Glibc.close(fd) }
+        #else
+        let fd = Musl.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { fchmod(fd, 0o600); Musl.close(fd) }
+        #endif
         do {
             connection = try SQLiteConnection(path: path, readOnly: false)
         } catch {

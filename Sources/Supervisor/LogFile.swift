@@ -38,4 +38,6 @@ extension Substring {
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif

@@ -10,7 +10,7 @@ struct Camgate: AsyncParsableCommand {
         commandName: "camgate",
         abstract: "Camera gateway agent: records cameras, keeps MediaMTX in step, follows the cloud.",
         version: CamgateCore.version,
-        subcommands: [Run.self, Status.self, Cameras.self, Events.self, Recordings.self, Detect.self, View.self, Snapshot.self, Cloud.self, MediaMTXConfig.self, Capture.self, Transcode.self]
+        subcommands: [Run.self, Provision.self, Board.self, Status.self, Cameras.self, Events.self, Recordings.self, Detect.self, View.self, Snapshot.self, Cloud.self, MediaMTXConfig.self, Capture.self, Transcode.self]
     )
 }
 
@@ -42,10 +42,12 @@ func printError(_ message: String) {
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {
         var copy = string
-        copy.withUTF8 { buffer in _ = Glibc.write(2, buffer.baseAddress, buffer.count) }
+        copy.withUTF8 { buffer in _ = LibC.write(2, buffer.baseAddress, buffer.count) }
     }
 }
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif

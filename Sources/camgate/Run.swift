@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 import ArgumentParser
 import CamgateCore
@@ -198,7 +200,8 @@ struct Run: AsyncParsableCommand {
         let logger = parts.logger
         parts.options.reportRecordings = configFile?.cloud != nil
         parts.probe = HardwareProbe(tools: tools)
-        parts.encoderPriority = configFile?.encoderPriority ?? EncoderBackend.defaultPriority
+        let board = chooseBoard(configFile, logger: logger)
+        parts.encoderPriority = configFile?.encoderPriorityConfigured == true ? configFile!.encoderPriority : board.encoderPriority.order
         parts.notifier = SystemdNotifier(environment: SystemdNotifier.processEnvironment)
         if let settings = configFile?.mediamtx, let transport { parts.mediamtx = MediaMTXSync(settings: settings, transport: transport) }
         if let settings = configFile?.cloud, let transport {
@@ -212,6 +215,21 @@ struct Run: AsyncParsableCommand {
             logger.info("cloud: \(Redactor.redactURL(settings.endpoint.description)) as device \(settings.deviceID)")
         }
         parts.api = apiParts(configFile: configFile, token: apiToken)
+        let system = BoardSystem()
+        parts.api?.context.device = { DeviceReport.read(system, choice: board) }
+    }
+
+    /// The board profile (docs/board-profiles.md). Recording comes first: a
+    /// missing or broken profile is logged and the built-in defaults used.
+    private func chooseBoard(_ configFile: ConfigFile?, logger: Logger) -> BoardChoice {
+        do {
+            let choice = try BoardSelection.choose(directory: nil, system: BoardSystem(), forced: configFile?.board)
+            logger.info("board: \(choice.id ?? "no profile")", metadata: ["why": "\(choice.reasons.first ?? "")"])
+            return choice
+        } catch {
+            logger.error("board: \(error); using the built-in defaults")
+            return BoardChoice(profile: nil, variant: nil, reasons: ["\(error)"], alsoMatched: [])
+        }
     }
 
     /// The local API: the socket always, TCP when the config asks.

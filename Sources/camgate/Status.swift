@@ -31,13 +31,16 @@ struct Status: AsyncParsableCommand {
         if let desired = try await store.desiredState()?.state, desired.cameras.values.contains(where: \.view) {
             viewing = await ViewingReport.build(store: store, desired: desired).filter(\.enabled)
         }
+        let device = Board.localReport()
         if json {
             guard case .object(var fields) = report.json else { return }
+            fields["device"] = device?.json ?? .null
             fields["viewing"] = .array(viewing.map(\.json))
             fields["answered_by"] = .string("database")
             print(JSONValue.object(fields).serialized())
         } else {
             print(report.text)
+            if let device { print(DeviceReport.text(of: device.json).joined(separator: "\n")) }
             if !viewing.isEmpty { print("\nviewing:\n" + viewing.map(\.text).joined(separator: "\n")) }
         }
     }

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 import CamgateCore
 import CPlatform
@@ -44,6 +46,7 @@ extension APIRoutes {
         await processMetrics(&out)
         await storageMetrics(&out)
         await cloudMetrics(&out)
+        deviceMetrics(&out)
         out.histogram("camgate_snapshot_duration_seconds", "Time to answer a snapshot request.", metrics.snapshotHistogram)
         return out.text
     }
@@ -88,6 +91,27 @@ extension APIRoutes {
                     [([], Double(counters.retentionDeletedSegments))])
         out.counter("camgate_retention_deleted_bytes_total", "Bytes deleted by retention since the agent started.",
                     [([], Double(counters.retentionDeletedBytes))])
+    }
+
+    private func deviceMetrics(_ out: inout PrometheusText) {
+        guard let report = context.device?() else { return }
+        let health = report.health
+        out.gauge("camgate_device_info", "The board profile chosen; always 1.",
+                  [([("board", report.choice.id ?? "none"), ("variant", report.choice.variant?.id ?? "")], 1)])
+        if let t = health.temperatureCelsius {
+            out.gauge("camgate_device_temperature_celsius", "Temperature of the board profile's thermal zone.", [([("zone", health.thermalZone ?? "")], t)])
+        }
+        if let up = health.uptimeSeconds { out.gauge("camgate_device_uptime_seconds", "Seconds since the system booted.", [([], up)]) }
+        if let now = health.throttling?.underVoltageNow {
+            out.gauge("camgate_device_under_voltage", "1 while the board reports under-voltage.", [([], now ? 1 : 0)])
+        }
+        if let now = health.throttling?.throttledNow {
+            out.gauge("camgate_device_throttled", "1 while the board reports its CPU throttled or capped.", [([], now ? 1 : 0)])
+        }
+        let wear = health.storageWear.compactMap { w in [w.lifeTimeA, w.lifeTimeB].compactMap { $0 }.max().map { (w.device, $0) } }
+        guard !wear.isEmpty else { return }
+        out.gauge("camgate_storage_wear_level", "eMMC life used, JEDEC level: 1 = 0-10 %, 10 = 90-100 %, 11 = exceeded.",
+                  wear.map { ([("device", $0.0)], Double($0.1)) })
     }
 
     private func cloudMetrics(_ out: inout PrometheusText) async {

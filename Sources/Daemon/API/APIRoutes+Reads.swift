@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 import CamgateCore
 import LocalAPI
@@ -21,6 +23,7 @@ extension APIRoutes {
         root["cameras"] = .array(try await cameraList(report: report))
         root["cloud"] = try await cloudJSON()
         root["encoders"] = .array((await hardware.currentInventory()?.encoders ?? []).map(\.json))
+        root["device"] = context.device?().json ?? .null
         let desired = await agent.desiredState
         let viewing = desired.cameras.values.contains(where: \.view) ? await ViewingReport.build(store: store, desired: desired).filter(\.enabled) : []
         root["viewing"] = .array(viewing.map(\.json))

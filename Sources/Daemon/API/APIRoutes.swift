@@ -18,6 +18,8 @@ public struct APIRoutes: APIHandler {
         public var configFile: String?
         /// Events received on the cloud's stream since the agent started.
         public var cloudEventsReceived: (@Sendable () async -> Int)?
+        /// The board profile and the box's health, read on each call.
+        public var device: (@Sendable () -> DeviceReport)?
 
         public init() {}
     }
