@@ -93,3 +93,42 @@ public enum OperatorTools {
         return key.id
     }
 }
+
+extension OperatorTools {
+    /// SHA-256 and size of a file read in chunks (`next` returns nil or
+    /// empty at the end): the manifest's `sha256`/`size` and
+    /// `binary_sha256`/`binary_size`.
+    public static func digest(reading next: () throws -> [UInt8]?) rethrows -> (size: Int64, sha256: [UInt8]) {
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while let chunk = try next(), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            size += Int64(chunk.count)
+        }
+        return (size, Array(hasher.finalize()))
+    }
+
+    /// A root-keys file (`/etc/camgate/ota-root-keys.json`) from public entries.
+    public static func rootKeysFile(_ keys: [TrustedKey]) throws(UpdateRefusal) -> [UInt8] {
+        guard !keys.isEmpty else { throw UpdateRefusal(.malformed, "a root-keys file lists at least one key") }
+        let bytes = Array((JSONValue.object(["keys": .array(keys.map(\.json))]).serialized() + "\n").utf8)
+        _ = try RootKeys.parseFile(bytes)
+        return bytes
+    }
+
+    /// A signing-keys bundle from public entries, checked as a device would.
+    public static func bundleFile(serial: Int64, keys: [TrustedKey], revoked: Set<String>) throws(UpdateRefusal) -> [UInt8] {
+        let bytes = SigningKeyBundle(serial: serial, keys: keys, revoked: revoked).fileContent
+        _ = try SigningKeyBundle(parsing: bytes)
+        return bytes
+    }
+
+    /// Parses one public entry (`{"id", "public_key"}`, as keygen prints it).
+    public static func publicEntry(_ bytes: some Collection<UInt8>) throws(UpdateRefusal) -> TrustedKey {
+        do throws(ConfigurationError) {
+            return try TrustedKey(json: try JSONValue.parse(bytes), path: "")
+        } catch {
+            throw UpdateRefusal.malformed("public key file", error)
+        }
+    }
+}

@@ -14,6 +14,8 @@ public enum TrialInput: Hashable, Sendable {
     case check
     /// The running agent delivered the outcome to the cloud.
     case ackDelivered
+    /// The operator's `camgate ota rollback`: end a trial, or undo a commit.
+    case rollback
 }
 
 /// What the caller must do, in order, after it has written the new state.
@@ -59,14 +61,32 @@ public enum TrialJudge {
             var next = state
             next.update?.ackPending = false
             return (next, [])
+        case .rollback: return operatorRollback(state, now: now)
         }
+    }
+
+    /// Staged or on trial: rolled back as any trial. Committed: the
+    /// previous version becomes committed again, the candidate bad, and the
+    /// floor goes back to the previous version (the operator, root on the
+    /// device, decided; nothing else lowers it without a signed downgrade).
+    static func operatorRollback(_ state: UpdateState, now: Int64) -> (UpdateState, [TrialAction]) {
+        guard let u = state.update, u.phase != .rolledBack else {
+            return (state, [.refuse(UpdateRefusal(.nothingToRollBack, "no update to roll back: the last one \(state.update.map { "(\($0.candidate)) was rolled back already" } ?? "does not exist")"))])
+        }
+        var (next, actions) = rollBack(state, .operatorRequest, now: now)
+        if u.phase == .committed { next.floor = u.previous }
+        actions.append(.restartService)
+        return (next, actions)
     }
 
     /// The links each phase wants, asked again at every start.
     static func links(_ u: UpdateRecord) -> [TrialAction] {
         switch u.phase {
         case .committed: [.switchCommitted(to: u.candidate), .switchCurrent(to: u.candidate)]
-        case .staged, .trial, .rolledBack: [.switchCurrent(to: u.versionToRun)]
+        case .staged, .trial: [.switchCurrent(to: u.versionToRun)]
+        // committed is the previous version already after a trial's
+        // rollback; after an operator's rollback of a commit it goes back.
+        case .rolledBack: [.switchCurrent(to: u.previous), .switchCommitted(to: u.previous)]
         }
     }
 

@@ -64,6 +64,8 @@ public enum RollbackReason: String, Hashable, Sendable, CaseIterable {
     case crashLoop = "crash_loop"
     case exitedAtOnce = "exited_at_once"
     case crashedDuringTrial = "crashed_during_trial"
+    /// `camgate ota rollback`.
+    case operatorRequest = "operator"
 }
 
 /// The end of one update, acked once to the cloud.

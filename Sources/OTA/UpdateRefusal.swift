@@ -34,6 +34,11 @@ public struct UpdateRefusal: Error, Hashable, Sendable, CustomStringConvertible 
         case malformed = "malformed"
         /// An update is already on trial; it must end first.
         case updateInProgress = "update_in_progress"
+        /// `ota rollback` with no update, or one rolled back already.
+        case nothingToRollBack = "nothing_to_roll_back"
+        /// A file could not be read, written or run while applying (the
+        /// message names the call and the path); nothing was kept.
+        case ioError = "io_error"
     }
 
     public var code: Code

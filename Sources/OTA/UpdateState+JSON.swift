@@ -113,7 +113,7 @@ extension UpdateRecord {
         return Exit(at: at, failed: try r.bool("failed") ?? true)
     }
 
-    var json: JSONValue {
+    public var json: JSONValue {
         var doc = unknownFields
         doc["phase"] = .string(phase.rawValue)
         doc["candidate"] = .string(candidate.description)

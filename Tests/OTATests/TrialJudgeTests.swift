@@ -117,7 +117,26 @@ import Testing
         #expect(TrialJudge.step(exited, .check, now: 59_000).1.isEmpty)
         let (next, actions) = TrialJudge.step(exited, .check, now: 60_000)
         #expect(next.update?.rollbackReason == .crashedDuringTrial)
-        #expect(actions == [.switchCurrent(to: a), .markBad(b), .ack(.failed(b, .crashedDuringTrial)), .restartService])
+        #expect(actions == [.switchCurrent(to: a), .switchCommitted(to: a), .markBad(b), .ack(.failed(b, .crashedDuringTrial)), .restartService])
+    }
+
+    @Test func operatorRollbackOfACommit_putsThePreviousVersionBackAsCommitted_andLowersTheFloor() {
+        let report = HealthReport(at: 12_000, ready: true, storeOpen: true, recordersAdopted: true, cloudReachable: true)
+        let (committed, _) = TrialJudge.step(trial(starts: [0]), .health(report), now: 12_000)
+        #expect(committed.floor == b)
+        let (next, actions) = TrialJudge.step(committed, .rollback, now: 50_000)
+        #expect(next.update?.phase == .rolledBack && next.update?.rollbackReason == .operatorRequest)
+        #expect(next.floor == a && next.badVersions == [b])
+        #expect(actions == [.switchCurrent(to: a), .switchCommitted(to: a), .markBad(b), .ack(.failed(b, .operatorRequest)), .restartService])
+    }
+
+    @Test func operatorRollbackDuringATrial_endsIt_andWithNothingToRollBackIsRefused() {
+        let (next, actions) = TrialJudge.step(trial(starts: [0]), .rollback, now: 3_000)
+        #expect(next.update?.rollbackReason == .operatorRequest && actions.contains(.restartService))
+        let (same, refused) = TrialJudge.step(next, .rollback, now: 4_000)
+        #expect(same == next && refused.count == 1)
+        if case .refuse(let r)? = refused.first { #expect(r.code == .nothingToRollBack) } else { Issue.record("not refused") }
+        #expect(TrialJudge.step(UpdateState(), .rollback, now: 0).1.count == 1)
     }
 
     @Test func aCleanStopDuringTheTrialIsRolledBackAtTheDeadlineWithoutARestart() {
