@@ -76,6 +76,10 @@ let package = Package(
             "CamgateCore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The device side of updates: the install layout and its links,
+        // staging (xz as a child process), the locked state file, the
+        // unit's guard/check/exited hooks performing the judge's actions.
+        .target(name: "Updater", dependencies: ["CamgateCore", "OTA", "Platform"]),
         // The agent: wires store, supervisor and media under a ServiceGroup.
         .target(name: "Daemon", dependencies: [
             "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
@@ -84,7 +88,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "camgate", dependencies: [
-            "CamgateCore", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
+            "CamgateCore", "OTA", "Updater", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,6 +109,8 @@ let package = Package(
 
         .testTarget(name: "CamgateCoreTests", dependencies: ["CamgateCore"]),
         .testTarget(name: "OTATests", dependencies: ["OTA", "CamgateCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // The real binary: operator CLI, apply, status, guard/check/rollback, the Restart=always harness.
+        .testTarget(name: "UpdaterTests", dependencies: ["OTA", "Updater", "CamgateCore", "Platform", "TestSupport"]),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Media", "CamgateCore", "Platform", "CHardware", "TestSupport"]),
         .testTarget(name: "MediaMTXTests", dependencies: ["MediaMTX", "CamgateCore", "HTTPClient", "Platform", "TestSupport"]),
         .testTarget(name: "CloudLinkTests", dependencies: ["CloudLink", "CamgateCore", "TestSupport"]),
