@@ -47,6 +47,24 @@ public struct PayloadStager: Sendable {
         }
     }
 
+    /// Removes what an apply killed while staging left (`kill -9`, a power
+    /// cut): `camgate.partial-PID` files whose process is gone, then the
+    /// version directories left empty that no link names. Run before staging.
+    public func sweep() -> [String] {
+        var removed: [String] = []
+        let linked = Set(InstallLayout.Link.allCases.compactMap { layout.version($0)?.description })
+        for name in (try? FileSystem.list(layout.library)) ?? [] where !name.hasPrefix(".") && !linked.contains(name) {
+            let directory = "\(layout.library)/\(name)"
+            guard FileSystem.isDirectory(directory), (try? FileSystem.readLink(directory)) == nil else { continue }
+            for file in (try? FileSystem.list(directory)) ?? [] where file.hasPrefix("camgate.partial-") {
+                guard let pid = Int32(file.dropFirst("camgate.partial-".count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+                if (try? FileSystem.remove("\(directory)/\(file)")) != nil { removed.append("\(directory)/\(file)") }
+            }
+            if FileSystem.removeDirectoryIfEmpty(directory) { removed.append(directory) }
+        }
+        return removed
+    }
+
     /// Checks the payload only (`camgate ota verify`).
     public func check(_ m: Manifest, payload: String) throws(UpdateError) {
         let fd = open(payload, O_RDONLY | O_CLOEXEC)

@@ -83,6 +83,7 @@ public struct UpdateApplier: Sendable {
         }
         let (m, bundle) = try admit(files, state: before)
         let previous = layout.installedVersion(fallback: fallbackVersion)
+        _ = stager.sweep()
         let existed = FileSystem.exists(layout.binary(m.version))
         let binary = try stager.stage(m, payload: files.payloadPath(for: m))
         do {
