@@ -88,7 +88,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "camgate", dependencies: [
-            "CamgateCore", "OTA", "Updater", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
+            "CamgateCore", "OTA", "Updater", "HTTPClient", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CamgateCore
+import HTTPClient
 import OTA
 import Platform
 import Updater
@@ -16,7 +17,7 @@ struct OTAApply: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "The release's manifest.json (local file; keys.json(.sig) and camgate-VERSION-ARCH.xz beside it).") var manifest: String
+    @Argument(help: "The release's manifest.json, a local file or an https:// URL (http:// on loopback); keys.json(.sig) and camgate-VERSION-ARCH.xz beside it.") var manifest: String
     @Option(name: .long, help: "The signing-keys bundle. Default: keys.json beside the manifest.") var bundle: String?
     @Option(name: .long, help: "The .xz payload. Default: camgate-VERSION-ARCH.xz beside the manifest.") var payload: String?
     @OptionGroup var device: OTADeviceOptions
@@ -26,13 +27,18 @@ struct OTAApply: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("systemctl to restart the service with.", visibility: .hidden)) var systemctl: String?
 
     func run() async throws {
-        if manifest.contains("://") { throw fail("only a local manifest file is applied here; download the release first", code: 64) }
         let applier = try device.applier()
         let cloud = (try? await LocalAPIHealth.get(data, "/api/v1/cloud"))??["connected"] == .bool(true)
-        let files = ReleaseFiles(manifest: manifest, bundle: bundle, payload: payload)
+        var files = ReleaseFiles(manifest: manifest, bundle: bundle, payload: payload)
+        var download: ReleaseDownload?
+        if manifest.contains("://") {
+            do { download = try ReleaseDownload(layout: device.layout) } catch { throw fail("cannot prepare the download: \(error)", code: 1) }
+            files = try await fetch(download!, applier)
+        }
         let result = Result { () throws(UpdateError) in
             try applier.apply(files, policy: trial.policy, cloudWasReachable: cloud, now: WallClock.nowMilliseconds)
         }
+        await download?.clean(keepPart: false)
         guard case .success(let staged) = result else {
             if case .failure(let error) = result { throw refuse(error.refusal) }
             return
@@ -42,6 +48,31 @@ struct OTAApply: AsyncParsableCommand {
             .perform(staged.actions)
         report.lines.forEach { print($0) }
         if let failure = report.failures.first { throw refuse(failure.refusal) }
+    }
+}
+
+extension OTAApply {
+    /// The documents, the chain and admission, then the payload: a release
+    /// this device refuses is never downloaded whole.
+    func fetch(_ download: ReleaseDownload, _ applier: UpdateApplier) async throws -> ReleaseFiles {
+        var keepPart = false
+        do {
+            let files = try await download.documents(manifest)
+            guard case .state(let state) = try StateFile(layout: device.layout).read() else {
+                throw UpdateRefusal(.ioError, "the OTA state file does not parse; `camgate ota status` says why")
+            }
+            let admitted = Result { () throws(UpdateError) in try applier.admit(files, state: state) }
+            if case .failure(let error) = admitted { throw error.refusal }
+            let m = try admitted.get().0
+            keepPart = true
+            try await download.payload(m, manifestURL: manifest, files: files)
+            return files
+        } catch {
+            let refusal = (error as? UpdateRefusal) ?? (error as? UpdateError)?.refusal
+            // A refused release leaves nothing; a download cut off keeps its part for the next try.
+            await download.clean(keepPart: keepPart && refusal == nil)
+            throw refuse(refusal ?? UpdateRefusal(.ioError, "downloading \(Redactor.redactURL(manifest)): \(HTTPTransport.describe(error))"))
+        }
     }
 }
 
