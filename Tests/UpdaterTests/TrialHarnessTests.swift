@@ -99,6 +99,32 @@ final class Harness: @unchecked Sendable {
         await s.harness.stop()
     }
 
+    /// A power cut in the middle of a trial: the harness and the agent
+    /// killed with SIGKILL (no ExecStopPost), then "systemd" again. The
+    /// guard's next start continues the trial, which commits.
+    @Test func everythingKilledDuringTheTrial_theNextBootContinuesItAndCommits() async throws {
+        let s = try await setUp()
+        let rel = try s.kit.release("good", binary: s.stripped, .init(xzLevel: "-1"))
+        _ = try apply(s, rel, ["--deadline", "60", "--minimum-run", "3"])
+        let onTrial = await waitUntil(timeout: .seconds(20)) {
+            (try? update(s)["phase"] as? String) == "trial" && s.harness.starts().last?.binary.hasSuffix("/0.2.0/camgate") == true
+        }
+        try #require(onTrial, "\(s.harness.hookLog)")
+        let agent = s.harness.events().last { $0["event"] as? String == "start" }?["pid"] as? Int32 ?? 0
+        s.harness.process.signal(SIGKILL)
+        kill(agent, SIGKILL)
+        _ = await s.harness.process.waitForExit()
+        #expect(try update(s)["phase"] as? String == "trial")
+
+        let again = try Harness(device: s.device, work: s.harness.work)
+        let committed = await waitUntil(timeout: .seconds(30)) { (try? update(s)["phase"] as? String) == "committed" }
+        #expect(committed, "\(again.hookLog)")
+        #expect((try update(s)["starts"] as? [Any])?.count == 2, "the start after the cut counts as the second")
+        #expect(s.device.link("current") == "0.2.0" && s.device.link("committed") == "0.2.0")
+        #expect(again.starts().last?.binary.hasSuffix("/0.2.0/camgate") == true)
+        await again.stop()
+    }
+
     /// The rollback is timed from the start of the bad version (the switch) to the start of the old one.
     func rollbackTime(_ s: Setup) -> Double? {
         let starts = s.harness.starts()
