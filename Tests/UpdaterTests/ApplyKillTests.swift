@@ -14,10 +14,20 @@ import TestSupport
         let rel = try kit.release("r", binary: stripped, .init(xzLevel: "-1"))
         let args = ["ota", "apply", "--root", device.root, "--root-keys", kit.rootKeysFile, "\(rel)/manifest.json",
                     "--board", "intel-n100", "--no-restart"]
-        let apply = try ChildProcess(Repository.camgate, args, logPath: kit.dir.file("apply.log"))
+        // The kill lands mid-stream every time: `xz` found first on PATH passes
+        // 1 MB of the real xz's output, then holds the pipe open.
+        let bin = kit.dir.file("slow-xz")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try "#!/bin/sh\n/usr/bin/xz \"$@\" | head -c 1000000\nexec sleep 20\n".write(toFile: "\(bin)/xz", atomically: true, encoding: .utf8)
+        chmod("\(bin)/xz", 0o755)
+        var environment = ChildProcess.inheritedEnvironment
+        environment["PATH"] = "\(bin):/usr/bin:/bin"
+        let apply = try ChildProcess(Repository.camgate, args, logPath: kit.dir.file("apply.log"), environment: environment)
         let staging = "\(device.lib)/0.2.0"
-        let caught = await waitUntil(timeout: .seconds(30), every: .milliseconds(2)) {
-            ((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []).contains { $0.hasPrefix("camgate.partial-") }
+        let caught = await waitUntil(timeout: .seconds(30), every: .milliseconds(20)) {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []
+            guard let partial = names.first(where: { $0.hasPrefix("camgate.partial-") }) else { return false }
+            return ((try? FileManager.default.attributesOfItem(atPath: "\(staging)/\(partial)")[.size] as? Int) ?? 0) == 1_000_000
         }
         try #require(caught, "never saw the partial file: \(apply.log)")
         apply.signal(SIGKILL)
@@ -33,3 +43,9 @@ import TestSupport
         #expect(FileManager.default.contentsEqual(atPath: "\(staging)/camgate", andPath: stripped))
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
