@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Hardware", dependencies: ["CamgateCore", "Media", "Platform", "CPlatform", "CHardware"]),
         // HTTP/1.1 client (TLS verified) for the cloud and MediaMTX's API; its API shows no NIO types.
         .target(name: "HTTPClient", dependencies: [
-            "CamgateCore",
+            "CamgateCore", "Platform",
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -455,7 +455,7 @@ provisioned='no (standalone; --endpoint URL enrolls)'
 [ ! -e "$etc/device-token" ] || provisioned='yes (device token present)'
 [ "$no_provision" -eq 0 ] || provisioned="skipped (--no-provision)"
 if [ "$provision" -eq 1 ]; then
-  set -- provision --endpoint "$endpoint" --owner "$uid:$gid"
+  set -- provision --endpoint "$endpoint" --owner "$uid:$gid" --profiles-dir "$here/boards"
   [ -z "$name" ] || set -- "$@" --name "$name"
   [ -z "$board" ] || set -- "$@" --board "$board"
   [ "$force" -eq 0 ] || set -- "$@" --force

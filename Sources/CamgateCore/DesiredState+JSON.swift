@@ -1,6 +1,6 @@
 /// Reading and writing the desired-state document (PROTOCOL.md shape).
 extension DesiredState {
-    public static let documentFields: Set<String> = ["revision", "cameras", "recording"]
+    public static let documentFields: Set<String> = ["revision", "cameras", "recording", "upload"]
 
     /// Validates a desired-state document.
     ///
@@ -30,7 +30,8 @@ extension DesiredState {
             }
         }
         let recording = try RecordingPolicy(json: doc.value("recording"), path: "recording", strict: strict)
-        self.init(revision: revision, cameras: cameras, recording: recording)
+        let upload = try UploadPolicy(json: doc.value("upload"), path: "upload", strict: strict)
+        self.init(revision: revision, cameras: cameras, recording: recording, upload: upload)
     }
 
     /// The document form, as stored and as the protocol shows it.
@@ -41,6 +42,7 @@ extension DesiredState {
             "revision": .int(revision),
             "cameras": .object(cams),
             "recording": recording.json,
+            "upload": upload.json,
         ])
     }
 }

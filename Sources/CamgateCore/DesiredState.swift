@@ -1,16 +1,20 @@
-/// What the agent should be doing: the cameras, what each one is for, and
-/// the recording policy. It comes from the config file (standalone) or from
+/// What the agent should be doing: the cameras, what each one is for, the
+/// recording policy and the upload policy. It comes from the config file (standalone) or from
 /// the cloud (`desired` events), is stored with its revision before it is
 /// applied, and is restored from the store at boot (offline first).
 public struct DesiredState: Hashable, Sendable {
     public var revision: Int64
     public var cameras: [CameraID: CameraSpec]
     public var recording: RecordingPolicy
+    /// What is uploaded to object storage (issue 12); nothing by default.
+    public var upload: UploadPolicy
 
-    public init(revision: Int64 = 0, cameras: [CameraID: CameraSpec] = [:], recording: RecordingPolicy = RecordingPolicy()) {
+    public init(revision: Int64 = 0, cameras: [CameraID: CameraSpec] = [:], recording: RecordingPolicy = RecordingPolicy(),
+                upload: UploadPolicy = UploadPolicy()) {
         self.revision = revision
         self.cameras = cameras
         self.recording = recording
+        self.upload = upload
     }
 
     /// Cameras in a stable order.

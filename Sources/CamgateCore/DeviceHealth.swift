@@ -33,13 +33,13 @@ public struct DeviceHealth: Sendable, Equatable {
 
     /// `/sys/class/thermal/thermal_zone*/temp`: millidegrees Celsius.
     public static func celsius(fromMillidegrees text: String) -> Double? {
-        guard let milli = Int64(text.trimmingSpaces()), (-273_150...500_000).contains(milli) else { return nil }
+        guard let milli = Int64(text.trimmingWhitespace()), (-273_150...500_000).contains(milli) else { return nil }
         return Double(milli) / 1000
     }
 
     /// `/proc/uptime`: "12345.67 23456.78".
     public static func uptime(from text: String) -> Double? {
-        guard let first = text.trimmingSpaces().split(separator: " ").first, let value = Double(first), value >= 0 else { return nil }
+        guard let first = text.trimmingWhitespace().split(separator: " ").first, let value = Double(first), value >= 0 else { return nil }
         return value
     }
 }
@@ -64,7 +64,7 @@ public struct ThrottleState: Sendable, Equatable {
 
     /// Decodes what a board's throttling file holds.
     public static func decode(_ kind: ThrottlingSpec.Kind, _ text: String) -> ThrottleState? {
-        let raw = text.trimmingSpaces()
+        let raw = text.trimmingWhitespace()
         switch kind {
         case .raspberrypi:
             // get_throttled (plain hex, "0x" accepted): bit 0 under-voltage,
@@ -103,8 +103,8 @@ public struct StorageWear: Sendable, Equatable {
 
     /// From the two files' text; nil when neither holds a valid value.
     public static func decode(device: String, lifeTime: String?, preEOL: String?) -> StorageWear? {
-        let estimates = (lifeTime ?? "").trimmingSpaces().split(separator: " ").compactMap { hexByte($0) }
-        let eol = preEOL.flatMap { hexByte($0.trimmingSpaces()[...]) }
+        let estimates = (lifeTime ?? "").trimmingWhitespace().split(separator: " ").compactMap { hexByte($0) }
+        let eol = preEOL.flatMap { hexByte($0.trimmingWhitespace()[...]) }
         let valid = estimates.filter { (1...0x0B).contains($0) }
         guard !valid.isEmpty || eol != nil else { return nil }
         return StorageWear(device: device, lifeTimeA: estimates.first.flatMap { (1...0x0B).contains($0) ? $0 : nil },
@@ -133,11 +133,13 @@ public struct StorageWear: Sendable, Equatable {
     }
 }
 
-extension String {
-    func trimmingSpaces() -> String {
+extension StringProtocol {
+    /// Without leading and trailing ASCII whitespace and NULs (what sysfs,
+    /// /proc and one-line secret files end with).
+    public func trimmingWhitespace() -> String {
         var s = Substring(self)
-        while let c = s.first, c == " " || c == "\n" || c == "\t" || c == "\r" || c == "\0" { s.removeFirst() }
-        while let c = s.last, c == " " || c == "\n" || c == "\t" || c == "\r" || c == "\0" { s.removeLast() }
+        while let c = s.first, c == " " || c == "\n" || c == "\t" || c == "\r" || c == "\r\n" || c == "\0" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\n" || c == "\t" || c == "\r" || c == "\r\n" || c == "\0" { s.removeLast() }
         return String(s)
     }
 }

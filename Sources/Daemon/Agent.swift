@@ -119,6 +119,7 @@ public actor Agent {
     /// - Parameter deferRestart: workloads whose new command line is taken
     ///   as theirs without a restart; it applies at their next start.
     public func apply(_ state: DesiredState, reason: String, deferRestart: Set<WorkloadKey> = []) async {
+        if state.upload.mode != .none, state.upload != desired.upload { await warnUploadNotBuilt(state.upload) }
         desired = state
         if !deferRestart.isEmpty {
             let specs = await desiredWorkloads()
@@ -130,6 +131,15 @@ public actor Agent {
             }
         }
         await reconcile(reason: reason)
+    }
+
+    /// The upload policy is part of the desired state, but this agent has
+    /// no uploader yet (issue 12): said in the log and the events, never
+    /// silently accepted as if recordings were leaving the box.
+    func warnUploadNotBuilt(_ policy: UploadPolicy) async {
+        let message = "upload mode \(policy.mode.rawValue) is set, but this agent does not upload recordings yet: they stay on the device"
+        logger.warning("\(message)")
+        try? await store.logEvent(.warning, "upload", message)
     }
 
     public func onReportsQueued(_ callback: @escaping @Sendable () -> Void) {

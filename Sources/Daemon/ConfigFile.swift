@@ -24,6 +24,8 @@ public struct ConfigFile: Sendable {
     public var mediamtx: MediaMTXSettings?
     /// The optional TCP listener of the local API.
     public var api: APISettings?
+    /// `"s3": {...}`: where a standalone agent uploads (issue 12); nil: no uploads without a cloud.
+    public var s3: S3Target?
 
     /// Reads and validates the file. Every problem is a `ConfigurationError`
     /// naming the field; nothing else is touched.
@@ -49,11 +51,12 @@ public struct ConfigFile: Sendable {
     /// Validates a configuration document (`load`'s second half; the
     /// provisioning CLI checks a merged document with it before writing).
     public static func parse(_ json: JSONValue, path: String) throws(ConfigurationError) -> ConfigFile {
-        let desired = try DesiredState(json: json, strict: true, extraTopLevelFields: ["cloud", "hardware", "mediamtx", "api"])
+        let desired = try DesiredState(json: json, strict: true, extraTopLevelFields: ["cloud", "hardware", "mediamtx", "api", "s3"])
         let cloud = try json["cloud"].flatMap { $0 == .null ? nil : $0 }.map { value throws(ConfigurationError) in try CloudConfiguration(json: value, path: "cloud") }
         var file = ConfigFile(path: path, desired: desired, cloud: cloud)
         if let value = json["mediamtx"], value != .null { file.mediamtx = try MediaMTXSettings(json: value, path: "mediamtx") }
         if let value = json["api"], value != .null { file.api = try APISettings(json: value, path: "api") }
+        try file.readUploadTarget(json)
         if let hardware = try JSONObjectReader(json, path: "").object("hardware") {
             try hardware.rejectUnknown(allowed: ["encoder_priority", "board"])
             if let board = try hardware.string("board") {
@@ -81,6 +84,22 @@ public struct ConfigFile: Sendable {
             }
         }
         return file
+    }
+}
+
+extension ConfigFile {
+    /// `s3` is the standalone agent's target: with a cloud, the cloud
+    /// presigns and the device holds no S3 keys. Uploads need one of them.
+    mutating func readUploadTarget(_ json: JSONValue) throws(ConfigurationError) {
+        if let value = json["s3"], value != .null {
+            guard cloud == nil else {
+                throw ConfigurationError(field: "s3", reason: "not with \"cloud\": the cloud presigns the uploads and the device holds no S3 keys")
+            }
+            s3 = try S3Target(json: value, path: "s3")
+        }
+        if desired.upload.isEnabled, cloud == nil, s3 == nil {
+            throw ConfigurationError(field: "upload.mode", reason: "\"\(desired.upload.mode.rawValue)\" needs somewhere to upload: configure \"s3\" (standalone) or \"cloud\"")
+        }
     }
 }
 

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Platform
 
 /// A request of the cloud link or of MediaMTX's API.
 public struct HTTPRequest: Sendable {
@@ -15,12 +16,45 @@ public struct HTTPRequest: Sendable {
     public var endpoint: Endpoint
     public var headers: [(String, String)]
     public var body: [UInt8]?
+    /// A body streamed from a file range instead (an upload part): read in
+    /// chunks as the connection takes them, never whole in memory.
+    public var fileBody: FileBody?
 
     public init(method: Method, endpoint: Endpoint, headers: [(String, String)] = [], body: [UInt8]? = nil) {
         self.method = method
         self.endpoint = endpoint
         self.headers = headers
         self.body = body
+    }
+
+    /// `length` bytes of `path` from `offset`, sent with that Content-Length.
+    public struct FileBody: Sendable {
+        public var path: String
+        public var offset: Int64
+        public var length: Int64
+        public var chunkSize: Int
+        /// Awaited before each chunk with its size (a bandwidth cap).
+        public var pace: (@Sendable (Int) async throws -> Void)?
+        /// Bytes handed to the connection so far.
+        public var progress: (@Sendable (Int64) -> Void)?
+
+        public init(path: String, offset: Int64 = 0, length: Int64, chunkSize: Int = 64 << 10,
+                    pace: (@Sendable (Int) async throws -> Void)? = nil, progress: (@Sendable (Int64) -> Void)? = nil) {
+            self.path = path
+            self.offset = offset
+            self.length = length
+            self.chunkSize = chunkSize
+            self.pace = pace
+            self.progress = progress
+        }
+    }
+
+    /// The file ended before `length` bytes (it was truncated under us).
+    public struct FileBodyShort: Error, CustomStringConvertible {
+        public var path: String
+        public var expected: Int64
+        public var got: Int64
+        public var description: String { "\(path) ended after \(got) of \(expected) bytes to send" }
     }
 }
 
@@ -141,18 +175,13 @@ public final class HTTPTransport: Sendable {
             head.headers.add(name: "Host", value: endpoint.hostHeader)
             head.headers.add(name: "User-Agent", value: "camgate/\(CamgateCore.version)")
             for (name, value) in request.headers { head.headers.add(name: name, value: value) }
-            if let bytes = request.body {
+            if let file = request.fileBody {
+                head.headers.add(name: "Content-Length", value: String(file.length))
+            } else if let bytes = request.body {
                 head.headers.add(name: "Content-Length", value: String(bytes.count))
             }
             head.headers.add(name: "Connection", value: "close")
-            // Head, body and end in one write: written part by part, a server
-            // that answers and closes as soon as it has the body could make
-            // the last write fail (I/O on closed channel) after it had taken
-            // the request; the request would then be sent twice.
-            var parts: [HTTPClientRequestPart] = [.head(head)]
-            if let bytes = request.body { parts.append(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
-            parts.append(.end(nil))
-            try await outbound.write(contentsOf: parts)
+            try await HTTPTransport.write(head, request, to: outbound)
 
             var iterator = inbound.makeAsyncIterator()
             var start: HTTPResponseStart?
@@ -171,6 +200,41 @@ public final class HTTPTransport: Sendable {
             }
             var reader = HTTPBodyReader(iterator: iterator)
             return try await body(start!, &reader)
+        }
+    }
+
+    /// The request: head, body and end in one write for an in-memory body
+    /// (written part by part, a server that answers and closes as soon as
+    /// it has the body could make the last write fail, I/O on closed
+    /// channel, after it had taken the request; the request would then be
+    /// sent twice); a file body streamed between head and end.
+    static func write(_ head: HTTPRequestHead, _ request: HTTPRequest, to outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>) async throws {
+        if let file = request.fileBody {
+            try await outbound.write(.head(head))
+            try await stream(file, to: outbound)
+            try await outbound.write(.end(nil))
+            return
+        }
+        var parts: [HTTPClientRequestPart] = [.head(head)]
+        if let bytes = request.body { parts.append(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
+        parts.append(.end(nil))
+        try await outbound.write(contentsOf: parts)
+    }
+
+    /// Writes a file range chunk by chunk; each write waits for the
+    /// connection to take it (NIO's back pressure), so at most a few chunks
+    /// are in memory whatever the file's size.
+    static func stream(_ file: HTTPRequest.FileBody, to outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>) async throws {
+        let reader = try FileReader(file.path)
+        var sent: Int64 = 0
+        while sent < file.length {
+            let count = Int(min(Int64(max(1, file.chunkSize)), file.length - sent))
+            let chunk = try reader.read(at: file.offset + sent, count: count)
+            guard chunk.count == count else { throw HTTPRequest.FileBodyShort(path: file.path, expected: file.length, got: sent + Int64(chunk.count)) }
+            try await file.pace?(count)
+            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
+            sent += Int64(count)
+            file.progress?(sent)
         }
     }
 

@@ -28,14 +28,14 @@ public struct BoardSystem: Sendable {
     public func facts() -> BoardFacts {
         var facts = BoardFacts(architecture: architecture())
         if let model = text("/proc/device-tree/model") {
-            let cleaned = model.split(separator: "\0").first.map(String.init)?.trimmingTrailing() ?? ""
+            let cleaned = model.split(separator: "\0").first.map(String.init)?.trimmingWhitespace() ?? ""
             facts.deviceTreeModel = cleaned.isEmpty ? nil : cleaned
         }
         if let compatible = text("/proc/device-tree/compatible") {
             facts.deviceTreeCompatible = compatible.split(separator: "\0").map(String.init).filter { !$0.isEmpty }
         }
         for field in ["sys_vendor", "product_name", "board_name", "board_vendor"] {
-            if let value = text("/sys/class/dmi/id/\(field)")?.trimmingTrailing(), !value.isEmpty { facts.dmi[field] = value }
+            if let value = text("/sys/class/dmi/id/\(field)")?.trimmingWhitespace(), !value.isEmpty { facts.dmi[field] = value }
         }
         if let cpuinfo = text("/proc/cpuinfo", limit: 1 << 20) {
             facts.cpuModel = BoardSystem.cpuModel(cpuinfo)
@@ -45,7 +45,7 @@ public struct BoardSystem: Sendable {
 
     /// `uname -m`, or the fake tree's `uname_m` file.
     public func architecture() -> String {
-        if root != "", let fake = text("/uname_m")?.trimmingTrailing(), !fake.isEmpty { return fake }
+        if root != "", let fake = text("/uname_m")?.trimmingWhitespace(), !fake.isEmpty { return fake }
         var name = utsname()
         guard uname(&name) == 0 else { return "unknown" }
         return withUnsafeBytes(of: &name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -56,9 +56,9 @@ public struct BoardSystem: Sendable {
         for line in cpuinfo.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let key = parts[0].trimmingCharacters(in: " \t")
+            let key = parts[0].trimmingWhitespace()
             if key == "model name" || key == "Model" {
-                let value = parts[1].trimmingCharacters(in: " \t")
+                let value = parts[1].trimmingWhitespace()
                 if !value.isEmpty { return value }
             }
         }
@@ -97,7 +97,7 @@ public struct BoardSystem: Sendable {
         let zones = ((try? FileSystem.list(path(base))) ?? [])
             .filter { $0.hasPrefix("thermal_zone") }
             .sorted { (Int($0.dropFirst(12)) ?? .max) < (Int($1.dropFirst(12)) ?? .max) }
-        let typed = zones.map { ($0, text("\(base)/\($0)/type")?.trimmingTrailing() ?? $0) }
+        let typed = zones.map { ($0, text("\(base)/\($0)/type")?.trimmingWhitespace() ?? $0) }
         let order = zoneTypes.map { types in types.compactMap { type in typed.first { $0.1 == type } } } ?? Array(typed.prefix(1))
         for (zone, type) in order {
             if let raw = text("\(base)/\(zone)/temp"), let celsius = DeviceHealth.celsius(fromMillidegrees: raw) { return (type, celsius) }
@@ -114,9 +114,9 @@ public struct BoardSystem: Sendable {
         case .raspberrypi:
             return files.lazy.compactMap { text($0) }.first
         case .hwmonAlarm:
-            return files.lazy.filter { text(FileSystem.parent(of: $0) + "/name")?.trimmingTrailing() == spec.hwmonName }.compactMap { text($0) }.first
+            return files.lazy.filter { text(FileSystem.parent(of: $0) + "/name")?.trimmingWhitespace() == spec.hwmonName }.compactMap { text($0) }.first
         case .intelCoreThrottleCount:
-            let counts = files.compactMap { text($0).flatMap { UInt64($0.trimmingTrailing()) } }
+            let counts = files.compactMap { text($0).flatMap { UInt64($0.trimmingWhitespace()) } }
             return counts.isEmpty ? nil : String(counts.reduce(0, +))
         }
     }
@@ -137,7 +137,7 @@ public struct BoardSystem: Sendable {
     /// cards report no wear).
     func wear(devices: [String]) -> [StorageWear] {
         devices.compactMap { device in
-            guard text("/sys/block/\(device)/device/type")?.trimmingTrailing() == "MMC" else { return nil }
+            guard text("/sys/block/\(device)/device/type")?.trimmingWhitespace() == "MMC" else { return nil }
             return StorageWear.decode(device: device, lifeTime: text("/sys/block/\(device)/device/life_time"),
                                       preEOL: text("/sys/block/\(device)/device/pre_eol_info"))
         }
@@ -190,20 +190,5 @@ public enum BoardProfiles {
             dir = FileSystem.parent(of: dir)
         }
         return nil
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let c = s.first, set.contains(c) { s.removeFirst() }
-        while let c = s.last, set.contains(c) { s.removeLast() }
-        return String(s)
-    }
-
-    func trimmingTrailing() -> String {
-        var s = Substring(self)
-        while let c = s.last, c == "\n" || c == " " || c == "\0" || c == "\r" { s.removeLast() }
-        return String(s)
     }
 }

@@ -105,8 +105,7 @@ struct Provision: AsyncParsableCommand {
             return
         }
         let system = BoardSystem(root: systemRoot)
-        let choice: BoardChoice
-        do { choice = try BoardSelection.choose(directory: profilesDir, system: system, forced: board) } catch { throw ProvisionError.badInput("\(error)") }
+        let choice = try chooseBoard(system)
         try provisioning.preflight()
         let hardware = await probe()
         let body = Enrollment.requestBody(token: token, name: name ?? Self.hostName(), hardware: hardware, board: choice.id,
@@ -131,6 +130,16 @@ struct Provision: AsyncParsableCommand {
         print("enrolled as \(credentials.deviceID) with \(endpoint); device token in \(paths.onDisk(tokenOut)) (0600\(provisioning.owner.map { ", \($0.name)" } ?? "")); configuration \(paths.onDisk(config)); board \(choice.id ?? "none")")
     }
 
+    /// The board profile. In an image build (`--root`) the machine is not
+    /// the device: `auto` then writes no board, and the agent detects it at
+    /// its first start.
+    private func chooseBoard(_ system: BoardSystem) throws(ProvisionError) -> BoardChoice {
+        if root != nil, board == "auto" {
+            return BoardChoice(profile: nil, variant: nil, reasons: ["--root: the board is detected on the device when the agent first runs"], alsoMatched: [])
+        }
+        do { return try BoardSelection.choose(directory: profilesDir, system: system, forced: board) } catch { throw .badInput("\(error)") }
+    }
+
     /// The inventory sent with the request (`camgate detect`'s JSON).
     private func probe() async -> JSONValue {
         if skipProbe { return .object(["probed": .bool(false)]) }
@@ -141,11 +150,7 @@ struct Provision: AsyncParsableCommand {
     }
 
     static func hostName() -> String {
-        let name = ((try? FileSystem.readText("/proc/sys/kernel/hostname", limit: 256)) ?? "").trimmingTrailingNewline()
+        let name = ((try? FileSystem.readText("/proc/sys/kernel/hostname", limit: 256)) ?? "").trimmingWhitespace()
         return name.isEmpty ? "camgate" : name
     }
-}
-
-extension String {
-    func trimmingTrailingNewline() -> String { hasSuffix("\n") ? String(dropLast()) : self }
 }

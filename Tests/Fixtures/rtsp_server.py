@@ -3,7 +3,11 @@
 H.264 test pattern (640x360, 15 fps, one keyframe a second).
 
 usage: rtsp_server.py PORT [MOUNT [KEYFRAME_INTERVAL_FRAMES]]
-PORT 0 picks a free port. Prints "ready PORT" once it listens. Kill it to simulate a camera that vanishes.
+       rtsp_server.py PORT MOUNT --file CLIP.mp4
+PORT 0 picks a free port. With --file, the mount serves an H.264 MP4 (no
+re-encoding, paced at real time by the server's clock), from its first frame
+for each client (not shared: every client sees the clip from t=0, so a test
+knows the clip time of what it receives); the stream ends with the clip. Prints "ready PORT" once it listens. Kill it to simulate a camera that vanishes.
 """
 import sys
 
@@ -15,17 +19,23 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 port = sys.argv[1]
 mount = sys.argv[2] if len(sys.argv) > 2 else "/cam"
-gop = int(sys.argv[3]) if len(sys.argv) > 3 else 15
+clip = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--file" else None
+gop = int(sys.argv[3]) if len(sys.argv) > 3 and clip is None else 15
 Gst.init(None)
 server = GstRtspServer.RTSPServer()
 server.set_address("127.0.0.1")
 server.set_service(port)
 factory = GstRtspServer.RTSPMediaFactory()
-factory.set_launch(
-    "( videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=15/1 "
-    "! x264enc tune=zerolatency key-int-max=%d speed-preset=ultrafast ! rtph264pay name=pay0 pt=96 )" % gop
-)
-factory.set_shared(True)
+if clip:
+    factory.set_launch(
+        "( filesrc location=\"%s\" ! qtdemux ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=-1 )" % clip
+    )
+else:
+    factory.set_launch(
+        "( videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=15/1 "
+        "! x264enc tune=zerolatency key-int-max=%d speed-preset=ultrafast ! rtph264pay name=pay0 pt=96 )" % gop
+    )
+factory.set_shared(clip is None)
 server.get_mount_points().add_factory(mount, factory)
 if server.attach(None) == 0:
     sys.exit("cannot listen on port " + port)

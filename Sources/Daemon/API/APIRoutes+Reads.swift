@@ -37,6 +37,9 @@ extension APIRoutes {
         var out: [JSONValue] = []
         for camera in cameras {
             guard case .object(var fields) = camera, let id = fields["id"]?.stringValue.flatMap({ try? CameraID($0) }) else { continue }
+            // A removed camera keeps its row (history), but it is gone: a
+            // DELETE is followed by 404, not by the row in state "removed".
+            if fields["state"] == .string(CameraState.removed.rawValue), desired.cameras[id] == nil { continue }
             fields["encoder"] = await agent.encoderName(id).map(JSONValue.string) ?? .null
             fields["desired"] = .bool(desired.cameras[id] != nil)
             out.append(.object(fields))
@@ -96,6 +99,12 @@ extension APIRoutes {
     }
 
     func timeline(_ camera: CameraID, _ r: APIRequest) async throws -> JSONValue {
+        // Like every resource under /cameras/{id}: a camera that is not in
+        // the desired state (never was, or was deleted) has none. Its
+        // recordings stay listed under /api/v1/recordings until retention.
+        guard await agent.desiredState.cameras[camera] != nil else {
+            throw APIError.notFound("no camera \(camera) (recordings of a removed camera: /api/v1/recordings?camera=\(camera))")
+        }
         let now = WallClock.nowMilliseconds()
         let to = try r.timeQuery("to") ?? now
         let from = try r.timeQuery("from") ?? to - RetentionPlanner.millisecondsPerDay

@@ -62,7 +62,7 @@ public enum EnrollmentTokenSource {
             guard let value = environment, !value.isEmpty else {
                 throw ProvisionError(64, "no enrollment token: give --token-file FILE (mode 0600) or set \(environmentVariable)")
             }
-            return try validated(value.trimmingTrailingNewlines(), from: environmentVariable)
+            return try validated(value.trimmingWhitespace(), from: environmentVariable)
         }
         let status: (mode: mode_t, uid: uid_t, gid: gid_t, kind: FileSystem.FileKind)
         do { status = try FileSystem.status(file, followingLinks: true) } catch {
@@ -78,7 +78,7 @@ public enum EnrollmentTokenSource {
         do { bytes = try FileSystem.read(file, limit: 4097) } catch {
             throw .badInput("cannot read the enrollment token file \(file): \(error.message)")
         }
-        return try validated(String(decoding: bytes, as: UTF8.self).trimmingTrailingNewlines(), from: file)
+        return try validated(String(decoding: bytes, as: UTF8.self).trimmingWhitespace(), from: file)
     }
 
     static func validated(_ token: String, from source: String) throws(ProvisionError) -> String {
@@ -122,13 +122,5 @@ public struct FileOwner: Sendable, Equatable {
             }
         }
         return nil
-    }
-}
-
-extension String {
-    func trimmingTrailingNewlines() -> String {
-        var s = Substring(self)
-        while let c = s.last, c == "\n" || c == "\r" || c == "\r\n" { s.removeLast() }
-        return String(s)
     }
 }

@@ -42,7 +42,7 @@ public struct Provisioning: Sendable {
         guard let cloud = config?["cloud"], let id = cloud["device_id"]?.stringValue,
               let endpoint = cloud["endpoint"]?.stringValue, let tokenFile = cloud["token_file"]?.stringValue,
               let token = try? FileSystem.read(paths.onDisk(tokenFile), limit: 4097),
-              !String(decoding: token, as: UTF8.self).trimmingTrailingNewlines().isEmpty else { return nil }
+              !String(decoding: token, as: UTF8.self).trimmingWhitespace().isEmpty else { return nil }
         return (id, endpoint)
     }
 
