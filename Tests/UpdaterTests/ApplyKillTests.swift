@@ -18,13 +18,15 @@ import TestSupport
         // 1 MB of the real xz's output, then holds the pipe open.
         let bin = kit.dir.file("slow-xz")
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try "#!/bin/sh\n/usr/bin/xz \"$@\" | head -c 1000000\nexec sleep 20\n".write(toFile: "\(bin)/xz", atomically: true, encoding: .utf8)
+        try "#!/bin/sh\n/usr/bin/xz \"$@\" | head -c 1000000\nexec sleep 60\n".write(toFile: "\(bin)/xz", atomically: true, encoding: .utf8)
         chmod("\(bin)/xz", 0o755)
         var environment = ChildProcess.inheritedEnvironment
         environment["PATH"] = "\(bin):/usr/bin:/bin"
         let apply = try ChildProcess(Repository.camgate, args, logPath: kit.dir.file("apply.log"), environment: environment)
         let staging = "\(device.lib)/0.2.0"
-        let caught = await waitUntil(timeout: .seconds(30), every: .milliseconds(20)) {
+        // Generous: the debug build hashes 12 MB of xz and 1 MB of binary
+        // with unoptimized SHA-256, beside the other suites on 2 cores.
+        let caught = await waitUntil(timeout: .seconds(120), every: .milliseconds(20)) {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []
             guard let partial = names.first(where: { $0.hasPrefix("camgate.partial-") }) else { return false }
             return ((try? FileManager.default.attributesOfItem(atPath: "\(staging)/\(partial)")[.size] as? Int) ?? 0) == 1_000_000
