@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
+        // 4.x, not 3.x: 3.x imports full Foundation (ICU) on Linux; 4.x uses FoundationEssentials.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // C shims: syscalls Swift cannot call directly (variadic or missing from Glibc).
@@ -68,6 +70,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Signed updates: versions, the two-tier trust chain (Ed25519), manifests,
+        // admission, the streaming payload check and the trial judge. Pure: no I/O.
+        .target(name: "OTA", dependencies: [
+            "CamgateCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The device side of updates: the install layout and its links,
+        // staging (xz as a child process), the locked state file, the
+        // unit's guard/check/exited hooks performing the judge's actions.
+        .target(name: "Updater", dependencies: ["CamgateCore", "OTA", "Platform"]),
         // The agent: wires store, supervisor and media under a ServiceGroup.
         .target(name: "Daemon", dependencies: [
             "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
@@ -76,7 +88,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "camgate", dependencies: [
-            "CamgateCore", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
+            "CamgateCore", "OTA", "Updater", "HTTPClient", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,6 +108,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "CamgateCoreTests", dependencies: ["CamgateCore"]),
+        .testTarget(name: "OTATests", dependencies: ["OTA", "CamgateCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // The real binary: operator CLI, apply, status, guard/check/rollback, the Restart=always harness.
+        .testTarget(name: "UpdaterTests", dependencies: ["OTA", "Updater", "CamgateCore", "Platform", "TestSupport"]),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Media", "CamgateCore", "Platform", "CHardware", "TestSupport"]),
         .testTarget(name: "MediaMTXTests", dependencies: ["MediaMTX", "CamgateCore", "HTTPClient", "Platform", "TestSupport"]),
         .testTarget(name: "CloudLinkTests", dependencies: ["CloudLink", "CamgateCore", "TestSupport"]),

@@ -10,8 +10,9 @@
 #
 # Layout (the OTA switch relies on it):
 #   /usr/lib/camgate/<version>/camgate, /usr/lib/camgate/current -> <version>,
-#   /usr/lib/camgate/previous -> <older version>, /usr/bin/camgate -> /usr/lib/camgate/current/camgate,
+#   /usr/lib/camgate/previous -> <older version>, /usr/lib/camgate/committed -> <version>, /usr/bin/camgate -> /usr/lib/camgate/current/camgate,
 #   /usr/share/camgate/boards/*.json, /etc/systemd/system/camgate.service,
+#   /etc/systemd/system/camgate-ota-check.{service,timer} (timer enabled),
 #   /etc/udev/rules.d/99-camgate.rules, /etc/camgate (camgate:camgate 0750),
 #   /var/lib/camgate (camgate:camgate 0750), system user and group camgate
 #   (members of video and render).
@@ -130,6 +131,9 @@ lib=$R/usr/lib/camgate
 unit=$R/etc/systemd/system/camgate.service
 wants=$R/etc/systemd/system/multi-user.target.wants/camgate.service
 rules=$R/etc/udev/rules.d/99-camgate.rules
+# The OTA trial check (docs/ota.md): a timer and its oneshot service.
+check_units="camgate-ota-check.service camgate-ota-check.timer"
+timer_wants=$R/etc/systemd/system/timers.target.wants/camgate-ota-check.timer
 boards=$R/usr/share/camgate/boards
 doc=$R/usr/share/doc/camgate
 etc=$R/etc/camgate
@@ -239,6 +243,13 @@ if [ "$uninstall" -eq 1 ]; then
     rm -f "$wants"
     changed "disabled camgate (offline)"
   fi
+  if [ -L "$timer_wants" ]; then
+    [ "$offline" -eq 1 ] || ! systemd_running || systemctl stop camgate-ota-check.timer >/dev/null 2>&1 || :
+    rm -f "$timer_wants" && changed "disabled camgate-ota-check.timer"
+  fi
+  for u in $check_units; do
+    if [ -e "$R/etc/systemd/system/$u" ]; then rm -f "$R/etc/systemd/system/$u" && changed "removed /etc/systemd/system/$u"; fi
+  done
   for path in "$R/usr/bin/camgate" "$unit" "$rules"; do
     if [ -e "$path" ] || [ -L "$path" ]; then
       rm -f "$path" || die 73 "cannot remove $path"
@@ -399,6 +410,9 @@ if [ -n "$old" ] && [ "$old" != "$version" ] && [ -d "$lib/$old" ]; then
   put_link "$old" "$lib/previous"
 fi
 put_link "$version" "$lib/current"
+# The version installed by hand is the known-good one: its binary runs the
+# unit's OTA guard and exit hook (docs/ota.md).
+put_link "$version" "$lib/committed"
 [ ! -e "$R/usr/bin/camgate" ] || [ -L "$R/usr/bin/camgate" ] || rm -f "$R/usr/bin/camgate"
 put_link /usr/lib/camgate/current/camgate "$R/usr/bin/camgate"
 
@@ -416,6 +430,16 @@ done
 
 # 7. Unit (its Documentation= is the release's README) and udev rules.
 put_file "$here/camgate.service" "$unit" 644
+# The timer is enabled by its link (the same offline and live; a live systemd
+# starts it below).
+if [ -f "$here/camgate-ota-check.timer" ]; then
+  for u in $check_units; do put_file "$here/$u" "$R/etc/systemd/system/$u" 644; done
+  if [ ! -L "$timer_wants" ]; then
+    { mkdir -p "$(dirname "$timer_wants")" && ln -sfn /etc/systemd/system/camgate-ota-check.timer "$timer_wants"; } ||
+      die 73 "cannot enable camgate-ota-check.timer in $R"
+    changed "enabled camgate-ota-check.timer"
+  fi
+fi
 [ ! -f "$here/README" ] || put_file "$here/README" "$doc/README" 644
 rules_src=$here/99-camgate.rules
 if [ -n "$board_rules" ]; then
@@ -474,6 +498,10 @@ else
   if [ "$changes" -gt 0 ]; then
     systemctl daemon-reload || die 69 "systemctl daemon-reload failed"
     reload_udev
+  fi
+  if [ -L "$timer_wants" ] && ! systemctl is-active --quiet camgate-ota-check.timer 2>/dev/null; then
+    systemctl start camgate-ota-check.timer >/dev/null 2>&1 ||
+      warn "systemctl start camgate-ota-check.timer failed: updates cannot commit until it runs (it starts at the next boot)"
   fi
   if ! systemctl is-enabled --quiet camgate 2>/dev/null; then
     systemctl enable camgate || die 69 "systemctl enable camgate failed"

@@ -24,6 +24,11 @@ int csys_pidfd_open(pid_t pid) {
 
 int csys_spawn(const char *path, char *const argv[], char *const envp[],
                int stdin_fd, int output_fd, pid_t *pid_out) {
+    return csys_spawn3(path, argv, envp, stdin_fd, output_fd, output_fd, pid_out);
+}
+
+int csys_spawn3(const char *path, char *const argv[], char *const envp[],
+                int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid_out) {
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t actions;
     int rc = posix_spawnattr_init(&attr);
@@ -44,8 +49,8 @@ int csys_spawn(const char *path, char *const argv[], char *const envp[],
     if ((rc = posix_spawnattr_setsigdefault(&attr, &defaults)) != 0) goto done;
 
     if ((rc = posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0)) != 0) goto done;
-    if ((rc = posix_spawn_file_actions_adddup2(&actions, output_fd, 1)) != 0) goto done;
-    if ((rc = posix_spawn_file_actions_adddup2(&actions, output_fd, 2)) != 0) goto done;
+    if ((rc = posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1)) != 0) goto done;
+    if ((rc = posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2)) != 0) goto done;
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
     if ((rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3)) != 0) goto done;
 #endif

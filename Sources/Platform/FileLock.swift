@@ -12,10 +12,12 @@ public final class FileLock: Sendable {
     public let path: String
     private let fd: Int32
 
-    public init(path: String) throws(SystemError) {
+    /// `waiting`: block until the lock is free (a short critical section
+    /// such as the OTA state file's); otherwise fail at once (EWOULDBLOCK).
+    public init(path: String, waiting: Bool = false) throws(SystemError) {
         let fd = try syscall("open", path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
         do {
-            _ = try syscall("flock", path) { flock(fd, LOCK_EX | LOCK_NB) }
+            _ = try syscall("flock", path) { flock(fd, waiting ? LOCK_EX : LOCK_EX | LOCK_NB) }
         } catch {
             close(fd)
             throw error

@@ -10,7 +10,7 @@ struct Camgate: AsyncParsableCommand {
         commandName: "camgate",
         abstract: "Camera gateway agent: records cameras, keeps MediaMTX in step, follows the cloud.",
         version: CamgateCore.version,
-        subcommands: [Run.self, Provision.self, Board.self, Status.self, Cameras.self, Events.self, Recordings.self, Detect.self, View.self, Snapshot.self, Cloud.self, MediaMTXConfig.self, Capture.self, Transcode.self]
+        subcommands: [Run.self, Provision.self, Board.self, Status.self, Cameras.self, Events.self, Recordings.self, Detect.self, View.self, Snapshot.self, Cloud.self, MediaMTXConfig.self, Capture.self, Transcode.self, OTACommand.self]
     )
 }
 

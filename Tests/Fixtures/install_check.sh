@@ -106,12 +106,16 @@ if [ -e "$tree/etc/camgate/device-token" ]; then
   check "/etc/camgate/device-token is 600 camgate:camgate" [ "$(meta /etc/camgate/device-token)" = "600 $uid:$gid" ]
 fi
 check "/usr/lib/camgate/current -> $version" [ "$(readlink "$tree/usr/lib/camgate/current")" = "$version" ]
+check "/usr/lib/camgate/committed -> $version (runs the OTA guard)" [ "$(readlink "$tree/usr/lib/camgate/committed")" = "$version" ]
 check "no /usr/lib/camgate/previous on a first install" [ ! -e "$tree/usr/lib/camgate/previous" ]
 check "/usr/bin/camgate -> /usr/lib/camgate/current/camgate" [ "$(readlink "$tree/usr/bin/camgate")" = /usr/lib/camgate/current/camgate ]
 check "the binary is the release's, 755 root" sh -c 'cmp -s "$1" "$2" && [ "$(stat -c "%a %u:%g" "$2")" = "755 0:0" ]' sh "$rel/camgate" "$tree/usr/lib/camgate/$version/camgate"
 check "the unit is installed, 644" sh -c 'cmp -s "$1" "$2" && [ "$(stat -c %a "$2")" = 644 ]' sh "$rel/camgate.service" "$tree/etc/systemd/system/camgate.service"
 check "the README is the unit's Documentation=" cmp -s "$rel/README" "$tree/usr/share/doc/camgate/README"
 check "the unit is enabled (multi-user.target.wants)" [ -L "$tree/etc/systemd/system/multi-user.target.wants/camgate.service" ]
+check "the OTA check timer and service are installed, the timer enabled (timers.target.wants)" \
+  sh -c 'cmp -s "$1/camgate-ota-check.timer" "$2/camgate-ota-check.timer" && cmp -s "$1/camgate-ota-check.service" "$2/camgate-ota-check.service" && [ -L "$2/timers.target.wants/camgate-ota-check.timer" ]' \
+  sh "$rel" "$tree/etc/systemd/system"
 check "the udev rules start with the release's" sh -c 'head -c "$(wc -c <"$1")" "$2" | cmp -s "$1" -' sh "$rel/99-camgate.rules" "$tree/etc/udev/rules.d/99-camgate.rules"
 n=0
 for f in "$rel"/boards/*.json; do
@@ -174,7 +178,9 @@ run "$rel/install.sh" --root "$tree" --uninstall
 expect_rc "--uninstall" 0
 gone=1
 for p in /usr/bin/camgate /usr/lib/camgate /usr/share/camgate /usr/share/doc/camgate /etc/systemd/system/camgate.service \
-  /etc/systemd/system/multi-user.target.wants/camgate.service /etc/udev/rules.d/99-camgate.rules; do
+  /etc/systemd/system/multi-user.target.wants/camgate.service /etc/udev/rules.d/99-camgate.rules \
+  /etc/systemd/system/camgate-ota-check.timer /etc/systemd/system/camgate-ota-check.service \
+  /etc/systemd/system/timers.target.wants/camgate-ota-check.timer; do
   if [ -e "$tree$p" ] || [ -L "$tree$p" ]; then gone=0; echo "#   still there: $p"; fi
 done
 check "--uninstall removes the binary, layout, profiles, unit and rules" [ "$gone" -eq 1 ]

@@ -16,6 +16,10 @@ int csys_pidfd_open(pid_t pid);
 int csys_spawn(const char *path, char *const argv[], char *const envp[],
                int stdin_fd, int output_fd, pid_t *pid_out);
 
+/// `csys_spawn` with stdout and stderr to descriptors of their own.
+int csys_spawn3(const char *path, char *const argv[], char *const envp[],
+                int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid_out);
+
 /// Sends one datagram to a sd_notify socket ("@name" = abstract namespace).
 /// Returns 0 or -1 with errno set.
 int csys_notify(const char *socket_path, const char *message);
