@@ -83,6 +83,7 @@ let package = Package(
         // The agent: wires store, supervisor and media under a ServiceGroup.
         .target(name: "Daemon", dependencies: [
             "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
+            "OTA", "Updater",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),

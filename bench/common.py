@@ -2,20 +2,21 @@
 import os
 
 
-def ffmpeg_pids(needle):
-    """ffmpeg processes whose argv mentions `needle` (an agent's data directory)."""
-    found = []
+def command_lines():
+    """(pid, argv as bytes) of every process /proc still shows."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
+                yield int(entry), f.read().split(b"\0")
         except OSError:
             continue
-        if argv and argv[0].endswith(b"ffmpeg") and any(needle.encode() in a for a in argv):
-            found.append(int(entry))
-    return found
+
+
+def ffmpeg_pids(needle):
+    """ffmpeg processes whose argv mentions `needle` (an agent's data directory)."""
+    return [pid for pid, argv in command_lines() if argv and argv[0].endswith(b"ffmpeg") and any(needle.encode() in a for a in argv)]
 
 
 def print_table(rows):

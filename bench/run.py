@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """camgate benchmark: footprint and timing of the agent, next to bare ffmpeg.
 
-usage: bench/run.py [--quick] [--binary PATH] [--simulator PATH] [--only core|hardware|mediamtx|cloud|api|reliability|provision]
+usage: bench/run.py [--quick] [--binary PATH] [--simulator PATH] [--only core|hardware|mediamtx|cloud|api|reliability|provision|ota]
 
 Builds the static release binary (unless --binary is given), then measures
 and prints a table:
@@ -20,7 +20,9 @@ full run. Then it runs bench/cloud.py (the cloud-link figures) and
 bench/api.py (the local API: status latency, 200 concurrent clients,
 `camgate status`, idle RSS with the API listening) and bench/reliability.py
 (a full disk: recording gaps, the free-space floor, a start on a full
-disk). `--only NAME` runs one section.
+disk) and bench/ota.py (signed updates: the payload size, a cloud
+ota_update to commit, the recording across it, the rollback of a build
+that exits at once). `--only NAME` runs one section.
 """
 import json
 import os
@@ -328,6 +330,10 @@ def main():
     if only in (None, "provision"):
         print()
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "provision.py"), "--binary", binary, "--simulator", simulator]
+                       + (["--quick"] if QUICK else []), check=True)
+    if only in (None, "ota"):
+        print()
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "ota.py"), "--binary", binary, "--simulator", simulator]
                        + (["--quick"] if QUICK else []), check=True)
 
 

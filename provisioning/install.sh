@@ -13,6 +13,7 @@
 #   /usr/lib/camgate/previous -> <older version>, /usr/lib/camgate/committed -> <version>, /usr/bin/camgate -> /usr/lib/camgate/current/camgate,
 #   /usr/share/camgate/boards/*.json, /etc/systemd/system/camgate.service,
 #   /etc/systemd/system/camgate-ota-check.{service,timer} (timer enabled),
+#   /etc/systemd/system/camgate-ota-apply.{service,path} (path enabled),
 #   /etc/udev/rules.d/99-camgate.rules, /etc/camgate (camgate:camgate 0750),
 #   /var/lib/camgate (camgate:camgate 0750), system user and group camgate
 #   (members of video and render).
@@ -131,9 +132,11 @@ lib=$R/usr/lib/camgate
 unit=$R/etc/systemd/system/camgate.service
 wants=$R/etc/systemd/system/multi-user.target.wants/camgate.service
 rules=$R/etc/udev/rules.d/99-camgate.rules
-# The OTA trial check (docs/ota.md): a timer and its oneshot service.
-check_units="camgate-ota-check.service camgate-ota-check.timer"
+# The OTA trial check (docs/ota.md): a timer and its oneshot service; the
+# cloud's update requests: a path unit and its oneshot service.
+check_units="camgate-ota-check.service camgate-ota-check.timer camgate-ota-apply.service camgate-ota-apply.path"
 timer_wants=$R/etc/systemd/system/timers.target.wants/camgate-ota-check.timer
+path_wants=$R/etc/systemd/system/paths.target.wants/camgate-ota-apply.path
 boards=$R/usr/share/camgate/boards
 doc=$R/usr/share/doc/camgate
 etc=$R/etc/camgate
@@ -246,6 +249,10 @@ if [ "$uninstall" -eq 1 ]; then
   if [ -L "$timer_wants" ]; then
     [ "$offline" -eq 1 ] || ! systemd_running || systemctl stop camgate-ota-check.timer >/dev/null 2>&1 || :
     rm -f "$timer_wants" && changed "disabled camgate-ota-check.timer"
+  fi
+  if [ -L "$path_wants" ]; then
+    [ "$offline" -eq 1 ] || ! systemd_running || systemctl stop camgate-ota-apply.path >/dev/null 2>&1 || :
+    rm -f "$path_wants" && changed "disabled camgate-ota-apply.path"
   fi
   for u in $check_units; do
     if [ -e "$R/etc/systemd/system/$u" ]; then rm -f "$R/etc/systemd/system/$u" && changed "removed /etc/systemd/system/$u"; fi
@@ -439,6 +446,11 @@ if [ -f "$here/camgate-ota-check.timer" ]; then
       die 73 "cannot enable camgate-ota-check.timer in $R"
     changed "enabled camgate-ota-check.timer"
   fi
+  if [ ! -L "$path_wants" ]; then
+    { mkdir -p "$(dirname "$path_wants")" && ln -sfn /etc/systemd/system/camgate-ota-apply.path "$path_wants"; } ||
+      die 73 "cannot enable camgate-ota-apply.path in $R"
+    changed "enabled camgate-ota-apply.path"
+  fi
 fi
 [ ! -f "$here/README" ] || put_file "$here/README" "$doc/README" 644
 rules_src=$here/99-camgate.rules
@@ -502,6 +514,10 @@ else
   if [ -L "$timer_wants" ] && ! systemctl is-active --quiet camgate-ota-check.timer 2>/dev/null; then
     systemctl start camgate-ota-check.timer >/dev/null 2>&1 ||
       warn "systemctl start camgate-ota-check.timer failed: updates cannot commit until it runs (it starts at the next boot)"
+  fi
+  if [ -L "$path_wants" ] && ! systemctl is-active --quiet camgate-ota-apply.path 2>/dev/null; then
+    systemctl start camgate-ota-apply.path >/dev/null 2>&1 ||
+      warn "systemctl start camgate-ota-apply.path failed: cloud updates wait until it runs (it starts at the next boot)"
   fi
   if ! systemctl is-enabled --quiet camgate 2>/dev/null; then
     systemctl enable camgate || die 69 "systemctl enable camgate failed"

@@ -73,13 +73,32 @@ extension Agent {
 
     // MARK: - Shutdown
 
-    /// Stops every child (SIGTERM, then SIGKILL after the grace period),
-    /// indexes their last segments and records the agent as stopped.
-    public func shutdown() async {
+    /// Stops without stopping the children: the root side of an update
+    /// marked a hand-over before restarting the service, so the recorders
+    /// keep running and the next agent (the new version, or the old one
+    /// after a rollback) adopts them as it would after a crash. The
+    /// segments finished so far are indexed; the one being written is the
+    /// next agent's (docs/ota.md, "Recording across an update").
+    public func handOver() async {
+        let count = await beginStopping()
+        logger.notice("handing over for an update: \(count) processes keep running for the next agent to adopt")
+        await indexTick()
+        try? await store.logEvent(.info, "agent", "agent stopped for an update; \(count) processes left running to be adopted")
+        try? await store.markAgentStopped()
+    }
+
+    /// Nothing starts any more and boot waiters are released; the number of children running.
+    private func beginStopping() async -> Int {
         shuttingDown = true
         for waiter in bootWaiters { waiter.resume() }
         bootWaiters.removeAll()
-        let count = await supervisor.running.count
+        return await supervisor.running.count
+    }
+
+    /// Stops every child (SIGTERM, then SIGKILL after the grace period),
+    /// indexes their last segments and records the agent as stopped.
+    public func shutdown() async {
+        let count = await beginStopping()
         logger.info("shutting down: stopping \(count) processes")
         await supervisor.stopAll(grace: options.stopGrace)
         let stoppedMs = WallClock.nowMilliseconds()

@@ -39,6 +39,9 @@ public actor Agent {
         public var deviceUnplugged: @Sendable (String) -> Bool = { SystemV4L2Opener.isUnplugged($0) }
         /// The camgate executable MediaMTX runs for on-demand captures.
         public var camgatePath = Agent.currentExecutable()
+        /// Root of the install whose OTA layout and state file the agent
+        /// reads (`/` on a device; a tree in tests).
+        public var installRoot = "/"
 
         public init(layout: DataLayout, tools: FFmpegTools) {
             self.layout = layout

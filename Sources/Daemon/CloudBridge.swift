@@ -226,7 +226,10 @@ public actor CloudBridge: EventStreamSink, ReportSource {
             switch command.kind {
             case nil:
                 (status, detail, result) = (.rejected, "unknown command type \(CameraID.quoted(command.type))", nil)
-            case .otaUpdate?, .uploadRecording?:
+            case .otaUpdate?:
+                guard let refused = await startUpdate(command) else { return "running: handed to the updater" }
+                (status, detail, result) = (refused.0, refused.1, nil)
+            case .uploadRecording?:
                 (status, detail, result) = (.rejected, "\(command.type) is not supported yet", nil)
             case .restartCamera?, .snapshot?, .rescanHardware?:
                 try? await store.markCommandRunning(command.id)
@@ -287,7 +290,7 @@ public actor CloudBridge: EventStreamSink, ReportSource {
         guard (200..<300).contains(status) else { throw Snapshotter.Failure(description: "upload answered HTTP \(status)") }
     }
 
-    private func finish(_ id: String, _ status: Report.AckStatus, _ detail: String, _ result: JSONValue?) async {
+    func finish(_ id: String, _ status: Report.AckStatus, _ detail: String, _ result: JSONValue?) async {
         let ack = Report.ack(commandID: id, status: status, detail: detail, result: result, atMs: WallClock.nowMilliseconds())
         do {
             try await store.finishCommand(id, status: status.rawValue, detail: Redactor.redact(detail), ack: ack.json)
@@ -308,6 +311,8 @@ public actor CloudBridge: EventStreamSink, ReportSource {
                 let command = Command(id: stored.id, type: stored.type, camera: stored.camera, args: args, expiresAtMs: stored.expiresAtMs)
                 logger.info("cloud: running command \(stored.id) received before the restart")
                 _ = await execute(command)
+            case .running where stored.type == Command.Kind.otaUpdate.rawValue:
+                break  // an update outlives agents: `settleUpdates` acks it from the updater's files
             case .running:
                 await finish(stored.id, .failed, "interrupted by an agent restart; not run again (commands run at most once)", nil)
             case .done:

@@ -44,6 +44,7 @@ extension StatusReport {
             lines.append("encoders: \(usable.isEmpty ? "none usable" : usable.joined(separator: ", ")) (of \(encoders.count) probed)")
         }
         if let device = json["device"], device != .null { lines += DeviceReport.text(of: device) }
+        if let software = json["software"], software != .null { lines += SoftwareReport.text(of: software) }
         if case .array(let items)? = json["viewing"] {
             let viewing = items.compactMap(ViewingReport.init(json:))
             if !viewing.isEmpty { lines.append("\nviewing:\n" + viewing.map(\.text).joined(separator: "\n")) }

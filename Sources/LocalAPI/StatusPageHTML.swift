@@ -254,7 +254,7 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
     </section>
     <section class="card" id="device-card">
       <h3>Device</h3>
-      <div class="card-body" id="device"><span class="muted">–</span></div>
+      <div class="card-body" id="device-body"><span class="muted">–</span></div>
     </section>
     <section class="card wide" id="encoders-card">
       <h3>Encoders</h3>
@@ -824,8 +824,8 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
       kv);
   }
 
-  function renderDevice(device) {
-    var box = $('device');
+  function renderDevice(device, software) {
+    var box = $('device-body');
     if (device === null || device === undefined) {
       box.replaceChildren(el('span', { class: 'muted', text: 'Not reported by this agent.' }));
       return;
@@ -842,6 +842,7 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
       kvRow('Throttled', th.throttled_now === true ? 'now' : (th.throttled_occurred === true ? 'since boot' : (th.throttled_now === false || th.throttled_occurred === false ? 'no' : '–')), th.throttled_now === true ? 'warn' : null),
       kvRow('Up', device.uptime_s != null ? fmtDuration(Number(device.uptime_s)) : '–')
     ];
+    rows = rows.concat(softwareRows(software));
     (Array.isArray(device.storage_wear) ? device.storage_wear : []).forEach(function (w) {
       rows.push(kvRow('Wear ' + str(w.device), str(w.life_used_percent, '?') + ' % used' + (w.pre_eol ? ', reserve ' + w.pre_eol : ''), w.pre_eol && w.pre_eol !== 'normal' ? 'warn' : null));
     });
@@ -849,6 +850,18 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
     box.replaceChildren(
       el('div', { class: 'stats' }, [stat('temperature', t != null ? Number(t).toFixed(1) + ' °C' : '–', level === 'hot' ? 'err' : (level === 'warm' ? 'warn' : (level === 'ok' ? 'ok' : null)))]),
       kv);
+  }
+
+  // The version running, the previous one and the last update's outcome (docs/ota.md).
+  function softwareRows(software) {
+    if (!software) return [];
+    var rows = [kvRow('Software', str(software.version) + (software.previous ? ' (previous ' + software.previous + ')' : ''))];
+    var u = software.last_update;
+    if (u) {
+      var text = str(u.from) + ' → ' + str(u.version) + ': ' + (u.outcome === 'succeeded' ? 'committed' : (u.outcome === 'failed' ? 'rolled back (' + str(u.reason) + ')' : str(u.phase)));
+      rows.push(kvRow('Last update', text, u.outcome === 'failed' ? 'warn' : (u.outcome === null ? 'muted' : null)));
+    }
+    return rows;
   }
 
   function renderEncoders(encoders) {
@@ -921,7 +934,7 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
       renderCameras(st);
       renderStorage(st.storage);
       renderCloud(st.cloud);
-      renderDevice(st.device);
+      renderDevice(st.device, st.software);
       renderEncoders(st.encoders);
       renderEvents(answers[1]);
       renderBanner();

@@ -34,6 +34,8 @@ public struct UpdateRefusal: Error, Hashable, Sendable, CustomStringConvertible 
         case malformed = "malformed"
         /// An update is already on trial; it must end first.
         case updateInProgress = "update_in_progress"
+        /// The cloud's command named one version, the manifest at its URL another.
+        case versionMismatch = "version_mismatch"
         /// `ota rollback` with no update, or one rolled back already.
         case nothingToRollBack = "nothing_to_roll_back"
         /// A file could not be read, written or run while applying (the

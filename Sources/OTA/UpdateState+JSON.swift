@@ -76,7 +76,8 @@ extension UpdateState {
 
 extension UpdateRecord {
     static let knownFields: Set<String> = ["phase", "candidate", "previous", "downgrade", "cloud_was_reachable", "policy",
-                                           "staged_at", "starts", "last_exit", "health", "rollback_reason", "finished_at", "ack_pending"]
+                                           "staged_at", "starts", "last_exit", "health", "rollback_reason", "finished_at", "ack_pending",
+                                           "command_id"]
     static let time: ClosedRange<Int64> = Int64.min / 2...Int64.max / 2
 
     init(reading r: JSONObjectReader) throws(ConfigurationError) {
@@ -105,6 +106,7 @@ extension UpdateRecord {
         }
         finishedAt = try r.int("finished_at", in: Self.time)
         ackPending = try r.bool("ack_pending") ?? false
+        commandID = try r.string("command_id")
         unknownFields = r.fields.filter { !Self.knownFields.contains($0.key) }
     }
 
@@ -128,6 +130,7 @@ extension UpdateRecord {
         doc["rollback_reason"] = rollbackReason.map { .string($0.rawValue) } ?? .null
         doc["finished_at"] = finishedAt.map(JSONValue.int) ?? .null
         doc["ack_pending"] = .bool(ackPending)
+        doc["command_id"] = commandID.map(JSONValue.string) ?? .null
         return .object(doc)
     }
 }

@@ -69,6 +69,9 @@ public struct UpdateRecord: Hashable, Sendable {
     public var finishedAt: Int64?
     /// The outcome is not yet delivered to the cloud.
     public var ackPending: Bool
+    /// The cloud's `ota_update` command that asked for this update (nil for
+    /// an operator's `ota apply`): the agent acks it with the outcome.
+    public var commandID: String?
     public var unknownFields: [String: JSONValue]
 
     public init(candidate: SoftwareVersion, previous: SoftwareVersion, downgrade: Bool, cloudWasReachable: Bool,

@@ -40,8 +40,11 @@ public enum FileSystem {
     /// FIFO, a device, a directory) is not read and its kind is returned
     /// with no bytes. Opened O_NONBLOCK and checked with fstat first, so a
     /// FIFO with no writer can never block the caller.
-    public static func readRegularFile(_ path: String, limit: Int) throws(SystemError) -> (kind: FileKind, bytes: [UInt8]) {
-        let fd = try syscall("open", path) { open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) }
+    /// `followingLinks: false` refuses a symbolic link (ELOOP): a file that
+    /// a less privileged user could have planted is read only as itself.
+    public static func readRegularFile(_ path: String, limit: Int, followingLinks: Bool = true) throws(SystemError) -> (kind: FileKind, bytes: [UInt8]) {
+        let flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (followingLinks ? 0 : O_NOFOLLOW)
+        let fd = try syscall("open", path) { open(path, flags) }
         defer { close(fd) }
         var st = stat()
         _ = try syscall("fstat", path) { fstat(fd, &st) }

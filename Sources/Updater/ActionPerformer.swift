@@ -1,3 +1,4 @@
+import CamgateCore
 import OTA
 import Platform
 
@@ -7,13 +8,18 @@ import Platform
 public struct ServiceRestarter: Sendable {
     public var systemctl: String
     public var unit: String
+    /// The agent's data directory: a restart marks a hand-over there first,
+    /// so that the stopping agent leaves its recorders running.
+    public var handover: UpdateSpool?
 
-    public init(systemctl: String = "/usr/bin/systemctl", unit: String = "camgate.service") {
+    public init(systemctl: String = "/usr/bin/systemctl", unit: String = "camgate.service", handover: UpdateSpool? = nil) {
         self.systemctl = systemctl
         self.unit = unit
+        self.handover = handover
     }
 
     public func restart() throws(UpdateError) {
+        handover?.markHandover(now: WallClock.nowMilliseconds())
         let result: Subprocess.Result
         do {
             result = try Subprocess.runBlocking(systemctl, ["--no-block", "restart", unit], timeout: .seconds(30), outputLimit: 4096)

@@ -76,7 +76,8 @@ public struct UpdateApplier: Sendable {
         return (m, bundle)
     }
 
-    public func apply(_ files: ReleaseFiles, policy: TrialPolicy, cloudWasReachable: Bool, now: () -> Int64) throws(UpdateError) -> Staged {
+    public func apply(_ files: ReleaseFiles, policy: TrialPolicy, cloudWasReachable: Bool, commandID: String? = nil,
+                      now: () -> Int64) throws(UpdateError) -> Staged {
         let store = StateFile(layout: layout)
         guard case .state(let before) = try store.read() else {
             throw UpdateError(UpdateRefusal(.ioError, "the OTA state file \(layout.stateFile) does not parse; `camgate ota status` says why"))
@@ -87,7 +88,7 @@ public struct UpdateApplier: Sendable {
         let existed = FileSystem.exists(layout.binary(m.version))
         let binary = try stager.stage(m, payload: files.payloadPath(for: m))
         do {
-            let actions = try record(m, previous: previous, serial: bundle.serial, policy: policy, cloud: cloudWasReachable, now: now)
+            let actions = try record(m, previous: previous, serial: bundle.serial, policy: policy, cloud: cloudWasReachable, commandID: commandID, now: now)
             return Staged(manifest: m, previous: previous, binary: binary, actions: actions)
         } catch {
             // A binary already there (an older version, verified again) stays.
@@ -99,7 +100,7 @@ public struct UpdateApplier: Sendable {
 
     /// Under the lock: the state again (a trial may have begun meanwhile),
     /// the stage, the bundle serial floor.
-    func record(_ m: Manifest, previous: SoftwareVersion, serial: Int64, policy: TrialPolicy, cloud: Bool,
+    func record(_ m: Manifest, previous: SoftwareVersion, serial: Int64, policy: TrialPolicy, cloud: Bool, commandID: String?,
                 now: () -> Int64) throws(UpdateError) -> [TrialAction] {
         let store = StateFile(layout: layout)
         return try store.locked { () throws(UpdateError) -> [TrialAction] in
@@ -110,6 +111,7 @@ public struct UpdateApplier: Sendable {
             var (next, actions) = TrialJudge.step(state, input, now: now())
             if case .refuse(let refused)? = actions.first { throw UpdateError(refused) }
             next.keyBundleSerial = max(next.keyBundleSerial, serial)
+            next.update?.commandID = commandID
             try store.write(next)
             return actions
         }

@@ -27,51 +27,82 @@ struct OTAApply: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("systemctl to restart the service with.", visibility: .hidden)) var systemctl: String?
 
     func run() async throws {
-        let applier = try device.applier()
-        let cloud = (try? await LocalAPIHealth.get(data, "/api/v1/cloud"))??["connected"] == .bool(true)
-        var files = ReleaseFiles(manifest: manifest, bundle: bundle, payload: payload)
-        var download: ReleaseDownload?
-        if manifest.contains("://") {
-            do { download = try ReleaseDownload(layout: device.layout) } catch { throw fail("cannot prepare the download: \(error)", code: 1) }
-            files = try await fetch(download!, applier)
+        let staging = ReleaseStaging(device: device, data: data, trial: trial, systemctl: systemctl, noRestart: noRestart)
+        do {
+            try await staging.stage(ReleaseFiles(manifest: manifest, bundle: bundle, payload: payload)).forEach { print($0) }
+        } catch let refused as UpdateRefusal {
+            throw refuse(refused)
         }
-        let result = Result { () throws(UpdateError) in
-            try applier.apply(files, policy: trial.policy, cloudWasReachable: cloud, now: WallClock.nowMilliseconds)
-        }
-        await download?.clean(keepPart: false)
-        guard case .success(let staged) = result else {
-            if case .failure(let error) = result { throw refuse(error.refusal) }
-            return
-        }
-        print("staged \(staged.manifest.version) at \(staged.binary) (replaces \(staged.previous)); trial: healthy within \(trial.deadline) s")
-        let report = ActionPerformer(layout: device.layout, restarter: device.restarter(systemctl: systemctl, noRestart: noRestart))
-            .perform(staged.actions)
-        report.lines.forEach { print($0) }
-        if let failure = report.failures.first { throw refuse(failure.refusal) }
     }
 }
 
-extension OTAApply {
+/// Verify, admit, download (for a URL), stage and restart: `ota apply`
+/// for an operator, `ota request` for the cloud's command.
+struct ReleaseStaging {
+    let device: OTADeviceOptions
+    let data: DataDirectoryOptions
+    let trial: TrialOptions
+    var systemctl: String?
+    var noRestart = false
+
+    /// The lines to print once staged; a refusal (or a failed action) is thrown as `UpdateRefusal`.
+    /// `expecting`: the version the cloud's command named; `commandID` goes into the record.
+    func stage(_ given: ReleaseFiles, expecting: SoftwareVersion? = nil, commandID: String? = nil) async throws -> [String] {
+        let applier = try device.applier()
+        let cloud = (try? await LocalAPIHealth.get(data, "/api/v1/cloud"))??["connected"] == .bool(true)
+        var files = given
+        var download: ReleaseDownload?
+        if given.manifest.contains("://") {
+            do { download = try ReleaseDownload(layout: device.layout) } catch { throw UpdateRefusal(.ioError, "cannot prepare the download: \(error)") }
+            files = try await fetch(download!, applier, url: given.manifest, expecting: expecting)
+        }
+        let result = Result { () throws(UpdateError) in
+            return try applier.apply(files, policy: trial.policy, cloudWasReachable: cloud, commandID: commandID, now: WallClock.nowMilliseconds)
+        }
+        await download?.clean(keepPart: false)
+        let staged: UpdateApplier.Staged
+        switch result {
+        case .success(let s): staged = s
+        case .failure(let error): throw error.refusal
+        }
+        var lines = ["staged \(staged.manifest.version) at \(staged.binary) (replaces \(staged.previous)); trial: healthy within \(trial.deadline) s"]
+        let report = ActionPerformer(layout: device.layout, restarter: device.restarter(systemctl: systemctl, noRestart: noRestart, data: data))
+            .perform(staged.actions)
+        lines += report.lines
+        if let failure = report.failures.first {
+            lines.forEach { print($0) }
+            throw failure.refusal
+        }
+        return lines
+    }
+
+    static func expect(_ version: SoftwareVersion, _ m: Manifest) throws(UpdateError) {
+        guard m.version == version else {
+            throw UpdateError(UpdateRefusal(.versionMismatch, "the command asked for \(version), the manifest is \(m.version)"))
+        }
+    }
+
     /// The documents, the chain and admission, then the payload: a release
     /// this device refuses is never downloaded whole.
-    func fetch(_ download: ReleaseDownload, _ applier: UpdateApplier) async throws -> ReleaseFiles {
+    func fetch(_ download: ReleaseDownload, _ applier: UpdateApplier, url: String, expecting: SoftwareVersion?) async throws -> ReleaseFiles {
         var keepPart = false
         do {
-            let files = try await download.documents(manifest)
+            let files = try await download.documents(url)
             guard case .state(let state) = try StateFile(layout: device.layout).read() else {
                 throw UpdateRefusal(.ioError, "the OTA state file does not parse; `camgate ota status` says why")
             }
             let admitted = Result { () throws(UpdateError) in try applier.admit(files, state: state) }
             if case .failure(let error) = admitted { throw error.refusal }
             let m = try admitted.get().0
+            if let expecting { do { try Self.expect(expecting, m) } catch { throw error.refusal } }
             keepPart = true
-            try await download.payload(m, manifestURL: manifest, files: files)
+            try await download.payload(m, manifestURL: url, files: files)
             return files
         } catch {
             let refusal = (error as? UpdateRefusal) ?? (error as? UpdateError)?.refusal
             // A refused release leaves nothing; a download cut off keeps its part for the next try.
             await download.clean(keepPart: keepPart && refusal == nil)
-            throw refuse(refusal ?? UpdateRefusal(.ioError, "downloading \(Redactor.redactURL(manifest)): \(HTTPTransport.describe(error))"))
+            throw refusal ?? UpdateRefusal(.ioError, "downloading \(Redactor.redactURL(url)): \(HTTPTransport.describe(error))")
         }
     }
 }

@@ -50,10 +50,13 @@ struct OTADeviceOptions: ParsableArguments {
     }
 
     /// Restarts go to systemd only on the real root, unless a systemctl is named.
-    func restarter(systemctl: String?, noRestart: Bool) -> ServiceRestarter? {
+    /// A restart marks a hand-over in the agent's data directory first: the
+    /// recorders keep running into the next version.
+    func restarter(systemctl: String?, noRestart: Bool, data: DataDirectoryOptions) -> ServiceRestarter? {
         if noRestart { return nil }
-        if let systemctl { return ServiceRestarter(systemctl: systemctl) }
-        return layout.root.isEmpty ? ServiceRestarter() : nil
+        let spool = UpdateSpool(dataDirectory: FileSystem.absolute(data.dataDir))
+        if let systemctl { return ServiceRestarter(systemctl: systemctl, handover: spool) }
+        return layout.root.isEmpty ? ServiceRestarter(handover: spool) : nil
     }
 }
 

@@ -48,6 +48,7 @@ struct ReleaseDownload {
         let part = "\(directory)/\(name).part"
         let have = FileSystem.exists(part) ? ((try? FileSystem.fileSize(part)) ?? 0) : 0
         let headers = have > 0 && have < m.size ? [("Range", "bytes=\(have)-")] : []
+        try Self.checkRoom(directory, needs: m.size - (headers.isEmpty ? 0 : have))
         let request = HTTPRequest(method: .GET, endpoint: try Endpoint(parsing: url), headers: headers)
         try await transport.execute(request, idleTimeout: .seconds(30)) { start, reader in
             let resume = start.status == 206 && !headers.isEmpty
@@ -59,10 +60,18 @@ struct ReleaseDownload {
             while let chunk = try await reader.next() {
                 written += Int64(chunk.count)
                 guard written <= m.size else { throw UpdateRefusal(.sizeMismatch, "payload of \(m.version) is longer than the \(m.size) bytes its manifest says") }
-                try Self.write(fd, chunk, path: part)
+                do { try Self.write(fd, chunk, path: part) } catch let error as SystemError where error.errno == ENOSPC {
+                    throw UpdateRefusal(.ioError, "no space left in \(directory) after \(written - Int64(chunk.count)) of the payload's \(m.size) bytes: the partial download is removed")
+                }
             }
         }
         _ = try syscall("rename", part) { rename(part, "\(directory)/\(name)") }
+    }
+
+    /// Refuses before a byte is fetched when the file system cannot hold the rest of the payload.
+    static func checkRoom(_ directory: String, needs bytes: Int64) throws {
+        guard let free = try? FileSystem.capacity(of: directory).available, free < bytes else { return }
+        throw UpdateRefusal(.ioError, "no space left for the payload in \(directory): it needs \(bytes) bytes, \(free) are free")
     }
 
     static func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(SystemError) {

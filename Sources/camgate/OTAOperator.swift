@@ -16,7 +16,7 @@ struct OTACommand: AsyncParsableCommand {
         code and the reason on stderr: wrong_signature, unknown_key, downgrade, …).
         """,
         subcommands: [OTAKeygen.self, OTABundle.self, OTARoots.self, OTAManifest.self, OTASign.self, OTAVerify.self,
-                      OTAApply.self, OTAStatus.self, OTAGuard.self, OTAExited.self, OTACheck.self, OTARollback.self]
+                      OTAApply.self, OTARequest.self, OTAStatus.self, OTAGuard.self, OTAExited.self, OTACheck.self, OTARollback.self]
     )
 }
 

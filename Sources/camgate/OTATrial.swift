@@ -8,11 +8,12 @@ import Updater
 /// The options every trial hook shares: the install, how to restart.
 struct TrialHookOptions: ParsableArguments {
     @OptionGroup var device: OTADeviceOptions
+    @OptionGroup var data: DataDirectoryOptions
     @Option(name: .long, help: ArgumentHelp("systemctl to restart the service with (default: systemctl on the real root only).", visibility: .hidden))
     var systemctl: String?
 
     var hooks: TrialHooks {
-        TrialHooks(layout: device.layout, restarter: device.restarter(systemctl: systemctl, noRestart: false), ownVersion: .agent)
+        TrialHooks(layout: device.layout, restarter: device.restarter(systemctl: systemctl, noRestart: false, data: data), ownVersion: .agent)
     }
 
     /// A hook's outcome, or its refusal as the exit.
@@ -68,10 +69,9 @@ struct OTACheck: AsyncParsableCommand {
         abstract: "Periodic (camgate-ota-check.timer, the committed binary): ask the candidate's API for its health; commit, or roll back past the deadline.")
 
     @OptionGroup var options: TrialHookOptions
-    @OptionGroup var data: DataDirectoryOptions
 
     func run() async throws {
-        let layout = options.device.layout
+        let layout = options.device.layout, data = options.data
         var health: HealthReport?
         if case .state(let state)? = try? StateFile(layout: layout).read(), let u = state.update, u.phase == .trial,
            layout.version(.current) == u.candidate, let run = u.starts.last {
@@ -83,7 +83,7 @@ struct OTACheck: AsyncParsableCommand {
     /// The running agent's health as its API shows it: an answer to
     /// /api/v1/status with the agent's row means it is ready (the API is
     /// served once boot is done), its store open and its recorders adopted;
-    /// the cloud is reachable when the answer says connected (or no cloud).
+    /// the cloud is reachable when its link is connected (or no cloud).
     /// Only an agent started since the guard's last start (which pointed
     /// `current` at the candidate) speaks for the candidate: an old agent
     /// still answering, or a failed switch, is no report.
@@ -93,7 +93,8 @@ struct OTACheck: AsyncParsableCommand {
               agent["running"] == .bool(true), let uptime = Self.seconds(agent["uptime_s"]),
               at - Int64(uptime * 1000) >= run - 100 else { return nil }
         let cloud = answer["cloud"]
-        let reachable = cloud == nil || cloud == .null || cloud?["configured"] == .bool(false) || cloud?["connected"] == .bool(true)
+        // /api/v1/status shows the link as `link` (no `cloud` without a cloud configured).
+        let reachable = cloud == nil || cloud == .null || cloud?["link"]?.stringValue == "connected"
         return HealthReport(at: at, ready: true, storeOpen: true, recordersAdopted: true, cloudReachable: reachable)
     }
 }

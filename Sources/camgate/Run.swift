@@ -39,6 +39,9 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(name: .long, help: ArgumentHelp("Root of the install (OTA links and state file) for tests and images.", visibility: .hidden))
+    var installRoot = "/"
+
     func validate() throws {
         if demo && config != nil { throw ValidationError("--demo and --config cannot be used together") }
     }
@@ -84,6 +87,7 @@ struct Run: AsyncParsableCommand {
         }
         var parts = AgentServices.Parts(store: store, supervisor: Supervisor(bootID: bootID), options: Agent.Options(layout: layout, tools: tools),
                                         desired: desired, logger: logger)
+        parts.options.installRoot = installRoot
         try await configure(&parts, configFile: configFile, transport: transport, apiToken: apiToken, tools: tools)
         let result: Result<Void, any Error>
         do {
@@ -217,6 +221,8 @@ struct Run: AsyncParsableCommand {
         parts.api = apiParts(configFile: configFile, token: apiToken)
         let system = BoardSystem()
         parts.api?.context.device = { DeviceReport.read(system, choice: board) }
+        let installRoot = installRoot
+        parts.api?.context.software = { SoftwareReport.read(installRoot: installRoot) }
     }
 
     /// The board profile (docs/board-profiles.md). Recording comes first: a

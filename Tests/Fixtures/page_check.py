@@ -15,7 +15,8 @@ status render, the snapshot fetches (blob images) and the timelines all finish
 within the budget, whatever the machine's speed. Checks on the DOM dump:
   - <body data-ready="1"> (the first status render happened);
   - per expected camera: a card [data-camera=ID], its <img data-loaded="1">
-    (a snapshot decoded with naturalWidth > 0) and its timeline data-spans >= 1.
+    (a snapshot decoded with naturalWidth > 0) and its timeline data-spans >= 1;
+  - the Device card shows the board and the software (version, previous, last update).
 Then a second run takes the screenshot (1280x1000).
 
 Prints one PASS/FAIL line per check; exits 0 when all pass, 1 when a check
@@ -194,6 +195,10 @@ def main():
             report(best is not None and best >= 1,
                    "camera %s: timeline data-spans >= 1 (got %s)" % (camera, "none" if best is None else best)
                    + ("" if card.timeline else "; no .timeline element"))
+        text = dom.decode("utf-8", "replace")
+        body = text.split('id="device-body"', 1)[1][:4000] if 'id="device-body"' in text else ""
+        report("<dt>Board</dt>" in body and "<dt>Software</dt>" in body,
+               "device card: Board and Software rows (the software running, its previous version, the last update)")
         others = [c.camera for c in page.cards if c.camera not in expected]
         if others:
             print("INFO other cards on the page: %s" % ", ".join(others), flush=True)

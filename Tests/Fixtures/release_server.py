@@ -2,16 +2,25 @@
 """Serves a release directory over HTTP on loopback for `camgate ota apply URL`
 tests: GET with Range (206), every request logged to LOG as "PATH RANGE", and
 `--cut NAME:BYTES` closes the connection after BYTES of NAME's body once (a
-download cut off, to be resumed).
+download cut off, to be resumed); `--pause NAME:BYTES:GOFILE` sends BYTES of
+NAME's body, then waits (at most 60 s) for GOFILE to exist before the rest
+(the test does something mid-download, e.g. fills the disk).
 
-    release_server.py DIR PORT LOG [--cut NAME:BYTES]
+    release_server.py DIR PORT LOG [--cut NAME:BYTES] [--pause NAME:BYTES:GOFILE]
 """
 import http.server
 import os
 import sys
 
 root, port, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-cut = dict([sys.argv[5].split(":")]) if len(sys.argv) > 5 and sys.argv[4] == "--cut" else {}
+import time
+
+flags = dict(zip(sys.argv[4::2], sys.argv[5::2]))
+cut = dict([flags["--cut"].split(":")]) if "--cut" in flags else {}
+pause = {}
+if "--pause" in flags:
+    p_name, p_bytes, p_go = flags["--pause"].split(":", 2)
+    pause[p_name] = (int(p_bytes), p_go)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -39,8 +48,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         limit = int(cut.pop(name, len(body)))
-        self.wfile.write(body[:limit])
-        self.wfile.flush()
+        if name in pause:
+            first, go = pause.pop(name)
+            self.wfile.write(body[:first])
+            self.wfile.flush()
+            deadline = time.time() + 60
+            while not os.path.exists(go) and time.time() < deadline:
+                time.sleep(0.05)
+            body, limit = body[first:], limit - first
+        try:
+            self.wfile.write(body[:limit])
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
         self.close_connection = True
 
 

@@ -5,7 +5,8 @@ the OTA trial tests (Tests/UpdaterTests/TrialHarnessTests.swift):
     restart_harness.py CONFIG.json
 
 CONFIG: {"dir": WORK, "pre": [argv], "start": [argv], "stop_post": [argv],
-         "check": [argv], "check_every": 1.0, "restart_sec": 1.0}
+         "check": [argv], "check_every": 1.0, "restart_sec": 1.0,
+         "path": {"exists": FILE, "run": [argv]}}    (path: optional)
 
 - ExecStartPre (`pre`) runs to completion before every start; its failure is
   logged and ignored (the unit's "-" prefix).
@@ -15,6 +16,8 @@ CONFIG: {"dir": WORK, "pre": [argv], "start": [argv], "stop_post": [argv],
   EXIT_STATUS as systemd.exec(5) sets them, then a new start after
   `restart_sec` (Restart=always, StartLimitIntervalSec=0).
 - `check` runs every `check_every` seconds (OnUnitActiveSec), to completion.
+- `path` plays camgate-ota-apply.path (PathExists=): while FILE exists,
+  `run` runs to completion (the service takes the file).
 - WORK/systemctl is a stand-in `systemctl` for the hooks: `restart` asks for a
   restart (SIGTERM to the main process only, KillMode=process; ExecStopPost
   with SERVICE_RESULT=success; start at once, no RestartSec).
@@ -122,6 +125,9 @@ def main():
             if os.path.exists(restart_flag):
                 os.unlink(restart_flag)
             proc, restart_at = start(), None
+        path = cfg.get("path")
+        if path and (os.path.exists(path["exists"]) or os.path.islink(path["exists"])):
+            run_hook("path", path["run"])
         if now >= next_check:
             run_hook("check", cfg["check"])
             next_check = time.time() + cfg["check_every"]

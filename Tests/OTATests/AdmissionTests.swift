@@ -137,7 +137,7 @@ struct Delivery {
     @Test func everyAdmissionCodeIsCoveredByTheTable() {
         let covered = Set(Self.cases.compactMap(\.expected))
         // Given by the judge and the device side (UpdaterTests), not by admission.
-        let inputOnly: Set<UpdateRefusal.Code> = [.updateInProgress, .nothingToRollBack, .ioError]
+        let inputOnly: Set<UpdateRefusal.Code> = [.updateInProgress, .nothingToRollBack, .ioError, .versionMismatch]
         #expect(Set(UpdateRefusal.Code.allCases).subtracting(covered).subtracting(inputOnly).isEmpty)
     }
 

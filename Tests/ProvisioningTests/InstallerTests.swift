@@ -29,6 +29,13 @@ import TestSupport
         #expect(!output.contains("not ok"), "\(output)")
     }
 
+    /// The root oneshots of OTA: the trial check and the cloud request's apply (it downloads: network allowed).
+    @Test(arguments: [("camgate-ota-check.service", "2.0"), ("camgate-ota-apply.service", "2.5")])
+    func theOTAServicesVerifyAndStayUnderTheirExposure(unit: String, max: String) throws {
+        let (status, output) = try Self.runFixture("unit_check.sh", [Repository.root + "/board/systemd/" + unit, max])
+        #expect(status == 0 && !output.contains("not ok"), "\(output)")
+    }
+
     @Test(.enabled(if: isRoot, "needs root: debootstrap, chroot, owners"))
     func theReleaseInstallsIntoAFreshDebianTreeTwiceAndUninstalls() throws {
         let tarball = try #require(Self.tarball(), "no release tarball in \(Self.releaseDirectory): run scripts/build-release")

@@ -1,4 +1,5 @@
 import Foundation
+import CamgateCore
 import Testing
 import TestSupport
 
@@ -12,9 +13,10 @@ import TestSupport
         let port = freePort()
         let log: String
 
-        init(_ dir: String, _ kit: ReleaseKit, cut: String? = nil) async throws {
+        init(_ dir: String, _ kit: ReleaseKit, cut: String? = nil, pause: String? = nil) async throws {
             log = kit.dir.file("server-\(port).log")
-            process = try ChildProcess("/usr/bin/python3", [Repository.fixture("release_server.py"), dir, "\(port)", log] + (cut.map { ["--cut", $0] } ?? []),
+            process = try ChildProcess("/usr/bin/python3", [Repository.fixture("release_server.py"), dir, "\(port)", log]
+                                       + (cut.map { ["--cut", $0] } ?? []) + (pause.map { ["--pause", $0] } ?? []),
                                        logPath: kit.dir.file("server-\(port).out"))
             _ = await waitUntil(timeout: .seconds(10)) { (try? runProgram("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/keys.json"]).status) == 0 }
             try? FileManager.default.removeItem(atPath: log)
@@ -75,5 +77,61 @@ import TestSupport
         #expect(server.requests.contains("\(payload) bytes=1000000-"), "\(server.requests)")
         #expect(FileManager.default.contentsEqual(atPath: "\(d.lib)/0.2.0/camgate", andPath: stripped))
         #expect(!FileManager.default.fileExists(atPath: "\(d.root)/var/lib/camgate/ota-download"))
+    }
+
+    /// A tmpfs of `megabytes` over the device's /var/lib/camgate (the download directory's file system).
+    func smallDisk(_ d: DeviceTree, megabytes: Int) throws -> String {
+        let state = "\(d.root)/var/lib/camgate"
+        let mount = try runProgram("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0755", "tmpfs", state])
+        try #require(mount.status == 0, "\(mount.output)")
+        return state
+    }
+
+    /// A 3 MiB release whose payload does not compress (seeded bytes: `xz -0` keeps it 3 MiB).
+    func bigRelease(_ kit: ReleaseKit) throws -> String {
+        var rng = SplitMix64(seed: 20261130)
+        print("disk-full release: random bytes, seed 20261130")
+        let bytes = (0..<(3 << 20) / 8).flatMap { _ in withUnsafeBytes(of: rng.next()) { Array($0) } }
+        try Data(bytes).write(to: URL(fileURLWithPath: kit.dir.file("big.bin")))
+        return try kit.release("big", binary: kit.dir.file("big.bin"), .init(xzLevel: "-0"))
+    }
+
+    @Test(.enabled(if: getuid() == 0, "mounts a tmpfs"))
+    func aDiskTooSmallForThePayload_isRefusedBeforeTheDownload_andChangesNothing() async throws {
+        let kit = try ReleaseKit()
+        let server = try await Server(try bigRelease(kit), kit)
+        let d = try device(kit)
+        let state = try smallDisk(d, megabytes: 2)
+        defer { _ = try? runProgram("/usr/bin/umount", [state]) }
+        let before = try d.listing()
+        let out = try d.ota("apply", [server.url, "--board", "intel-n100", "--no-restart"], kit: kit, expect: 1)
+        #expect(out.contains("refused: io_error: no space left for the payload") && out.contains("it needs"), "\(out)")
+        #expect(!server.requests.contains { $0.hasPrefix("camgate-") }, "\(server.requests)")
+        #expect(try d.listing() == before)
+    }
+
+    @Test(.enabled(if: getuid() == 0, "mounts a tmpfs"))
+    func aDiskFillingUpWhileDownloading_isRefused_andItsPartialFileRemoved() async throws {
+        let kit = try ReleaseKit()
+        let payload = "camgate-0.2.0-\(hostArch).xz"
+        let go = kit.dir.file("go")
+        let server = try await Server(try bigRelease(kit), kit, pause: "\(payload):1000000:\(go)")
+        let d = try device(kit)
+        let state = try smallDisk(d, megabytes: 5)
+        defer { _ = try? runProgram("/usr/bin/umount", [state]) }
+        let before = try d.listing()
+        let apply = try ChildProcess(Repository.camgate, ["ota", "apply", "--root", d.root, "--root-keys", kit.rootKeysFile, server.url,
+                                                          "--board", "intel-n100", "--no-restart"], logPath: kit.dir.file("apply.log"))
+        let part = "\(state)/ota-download/\(payload).part"
+        let started = await waitUntil(timeout: .seconds(30)) { ((try? FileManager.default.attributesOfItem(atPath: part)[.size] as? Int) ?? 0) >= 1_000_000 }
+        try #require(started, "\(apply.log)")
+        // Another writer takes the rest of the file system.
+        _ = try runProgram("/usr/bin/dd", ["if=/dev/zero", "of=\(state)/filler", "bs=64k"])
+        FileManager.default.createFile(atPath: go, contents: nil)
+        let status = await apply.waitForExit(timeout: .seconds(60))
+        #expect(status == 1, "\(apply.log)")
+        #expect(apply.log.contains("refused: io_error: no space left in") && apply.log.contains("the partial download is removed"), "\(apply.log)")
+        try FileManager.default.removeItem(atPath: "\(state)/filler")
+        #expect(try d.listing() == before, "the partial file and the download directory are gone")
     }
 }

@@ -11,17 +11,23 @@ final class Harness: @unchecked Sendable {
     let work: String
     let process: ChildProcess
 
-    init(device: DeviceTree, work: String) throws {
+    static let emptyConfig = #"{"revision": 1, "cameras": {}}"#
+
+    /// `config`: the agent's configuration file; `request`: extra options
+    /// of `ota request` when the harness plays camgate-ota-apply.path.
+    init(device: DeviceTree, work: String, config: String = Harness.emptyConfig, request: [String]? = nil) throws {
         self.work = work
         try FileManager.default.createDirectory(atPath: "\(work)/data", withIntermediateDirectories: true)
-        try #"{"revision": 1, "cameras": {}}"#.write(toFile: "\(work)/config.json", atomically: true, encoding: .utf8)
+        try config.write(toFile: "\(work)/config.json", atomically: true, encoding: .utf8)
         let committed = "\(device.lib)/committed/camgate"
-        let hook = { (name: String) in [committed, "ota", name, "--root", device.root, "--systemctl", "\(work)/systemctl"] }
-        let config: [String: Any] = [
+        let hook = { (name: String) in [committed, "ota", name, "--root", device.root, "--systemctl", "\(work)/systemctl", "--data-dir", "\(work)/data"] }
+        var config: [String: Any] = [
             "dir": work, "pre": hook("guard"), "stop_post": hook("exited"),
-            "start": ["\(device.lib)/current/camgate", "run", "--config", "\(work)/config.json", "--data-dir", "\(work)/data"],
-            "check": hook("check") + ["--data-dir", "\(work)/data"], "check_every": 1.0, "restart_sec": 1.0,
+            "start": ["\(device.lib)/current/camgate", "run", "--config", "\(work)/config.json", "--data-dir", "\(work)/data",
+                      "--install-root", device.root],
+            "check": hook("check"), "check_every": 1.0, "restart_sec": 1.0,
         ]
+        if let request { config["path"] = ["exists": "\(work)/data/ota-request.json", "run": hook("request") + request] }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: "\(work)/harness.json"))
         process = try ChildProcess("/usr/bin/python3", [Repository.fixture("restart_harness.py"), "\(work)/harness.json"],
                                    logPath: "\(work)/harness.log")

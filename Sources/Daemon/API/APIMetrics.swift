@@ -47,6 +47,7 @@ extension APIRoutes {
         await storageMetrics(&out)
         await cloudMetrics(&out)
         deviceMetrics(&out)
+        softwareMetrics(&out)
         out.histogram("camgate_snapshot_duration_seconds", "Time to answer a snapshot request.", metrics.snapshotHistogram)
         return out.text
     }
@@ -91,6 +92,20 @@ extension APIRoutes {
                     [([], Double(counters.retentionDeletedSegments))])
         out.counter("camgate_retention_deleted_bytes_total", "Bytes deleted by retention since the agent started.",
                     [([], Double(counters.retentionDeletedBytes))])
+    }
+
+    /// The install's versions and the last update (docs/ota.md).
+    private func softwareMetrics(_ out: inout PrometheusText) {
+        guard let report = context.software?() else { return }
+        out.gauge("camgate_software_info", "The versions running, committed and previous; always 1.",
+                  [([("running", report.running), ("committed", report.committed?.description ?? ""),
+                     ("previous", report.previous?.description ?? "")], 1)])
+        let phase = report.lastUpdate?.phase
+        out.gauge("camgate_update_in_progress", "1 while an update is staged or on trial.", [([], phase == .staged || phase == .trial ? 1 : 0)])
+        if let outcome = report.lastUpdate?.outcome {
+            let ok: Double = if case .succeeded = outcome { 1 } else { 0 }
+            out.gauge("camgate_update_last_succeeded", "1 when the last update was committed, 0 when it was rolled back.", [([], ok)])
+        }
     }
 
     private func deviceMetrics(_ out: inout PrometheusText) {

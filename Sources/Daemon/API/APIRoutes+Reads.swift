@@ -24,6 +24,7 @@ extension APIRoutes {
         root["cloud"] = try await cloudJSON()
         root["encoders"] = .array((await hardware.currentInventory()?.encoders ?? []).map(\.json))
         root["device"] = context.device?().json ?? .null
+        root["software"] = context.software?().json ?? .null
         let desired = await agent.desiredState
         let viewing = desired.cameras.values.contains(where: \.view) ? await ViewingReport.build(store: store, desired: desired).filter(\.enabled) : []
         root["viewing"] = .array(viewing.map(\.json))

@@ -20,6 +20,8 @@ public struct APIRoutes: APIHandler {
         public var cloudEventsReceived: (@Sendable () async -> Int)?
         /// The board profile and the box's health, read on each call.
         public var device: (@Sendable () -> DeviceReport)?
+        /// The version running, the install's links and the last update, read on each call.
+        public var software: (@Sendable () -> SoftwareReport)?
 
         public init() {}
     }

@@ -52,6 +52,8 @@ public struct CloudService: Service {
             await bridge.handleUnprocessedEvents()
             await bridge.resumeUnfinishedCommands()
             await withDiscardingTaskGroup { group in
+                // An ota_update outlives agents: each one acks it when its update ends.
+                group.addTask { await every(.seconds(2)) { await bridge.settleUpdates() } }
                 group.addTask { await client.run() }
                 group.addTask { await uplink.run() }
                 group.addTask { await every(interval) { await bridge.reportState() } }

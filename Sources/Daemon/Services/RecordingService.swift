@@ -3,11 +3,13 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CamgateCore
 import Logging
 import Platform
 import ServiceLifecycle
 import Store
 import Supervisor
+import Updater
 import UnixSignals
 
 /// The recording side of the daemon as a `Service`: boots the agent (adopts
@@ -63,6 +65,9 @@ public struct RecordingService: Service {
             group.addTask { await supervisor.run() }
             group.addTask { await RecordingService.logIgnored(otherSignals, logger: logger) }
             group.addTask { for await exit in supervisor.exits { await agent.handle(exit) } }
+            // A hand-over marked for an agent before this one (a build that
+            // never read it) must not turn this agent's stop into one.
+            _ = UpdateSpool(dataDirectory: agent.options.layout.root).takeHandover(now: WallClock.nowMilliseconds())
             do {
                 try await agent.boot()
             } catch {
@@ -77,7 +82,11 @@ public struct RecordingService: Service {
             // Runs until SIGTERM / SIGINT (or the task is cancelled).
             try? await gracefulShutdown()
             notifier?.notify("STOPPING=1")
-            await agent.shutdown()
+            if UpdateSpool(dataDirectory: agent.options.layout.root).takeHandover(now: WallClock.nowMilliseconds()) {
+                await agent.handOver()
+            } else {
+                await agent.shutdown()
+            }
             group.cancelAll()
         }
         await supervisor.shutdown()
