@@ -20,6 +20,8 @@ public struct APIRoutes: APIHandler {
         public var cloudEventsReceived: (@Sendable () async -> Int)?
         /// The board profile and the box's health, read on each call.
         public var device: (@Sendable () -> DeviceReport)?
+        /// The uploader's progress since start; nil when no uploader runs.
+        public var uploadProgress: (@Sendable () async -> UploadProgress)?
 
         public init() {}
     }
