@@ -47,9 +47,15 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
-        // The cloud link: SSE parser and client, protocol, report uplink.
+        // Object storage for uploads: SigV4 presigning (by hand), presigned
+        // targets, S3's XML and answers, file digests.
+        .target(name: "ObjectStore", dependencies: [
+            "CamgateCore", "HTTPClient", "Platform",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The cloud link: SSE parser and client, protocol, report uplink, upload targets.
         .target(name: "CloudLink", dependencies: [
-            "CamgateCore", "HTTPClient",
+            "CamgateCore", "HTTPClient", "ObjectStore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -82,14 +88,14 @@ let package = Package(
         .target(name: "Updater", dependencies: ["CamgateCore", "OTA", "Platform"]),
         // The agent: wires store, supervisor and media under a ServiceGroup.
         .target(name: "Daemon", dependencies: [
-            "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
+            "CamgateCore", "Store", "Supervisor", "Media", "Platform", "CPlatform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI", "ObjectStore",
             "OTA", "Updater",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "camgate", dependencies: [
-            "CamgateCore", "OTA", "Updater", "HTTPClient", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
+            "CamgateCore", "OTA", "ObjectStore", "Updater", "HTTPClient", "Store", "Daemon", "Media", "Supervisor", "Platform", "CloudLink", "Hardware", "MediaMTX", "LocalAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,7 +106,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["CamgateCore", "Platform", "CloudLink", .product(name: "NIOCore", package: "swift-nio")], path: "Tests/TestSupport"),
         // The cloud of docs/protocol.md on loopback, with fault switches (tests, bench, demo).
         .executableTarget(name: "CloudSimulator", dependencies: [
-            "CamgateCore", "CloudLink", "Platform",
+            "CamgateCore", "CloudLink", "Platform", "ObjectStore", "HTTPClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -114,14 +120,14 @@ let package = Package(
         .testTarget(name: "UpdaterTests", dependencies: ["OTA", "Updater", "CamgateCore", "Platform", "TestSupport"]),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Media", "CamgateCore", "Platform", "CHardware", "TestSupport"]),
         .testTarget(name: "MediaMTXTests", dependencies: ["MediaMTX", "CamgateCore", "HTTPClient", "Platform", "TestSupport"]),
-        .testTarget(name: "CloudLinkTests", dependencies: ["CloudLink", "CamgateCore", "TestSupport"]),
+        .testTarget(name: "CloudLinkTests", dependencies: ["CloudLink", "CamgateCore", "ObjectStore", "HTTPClient", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CamgateCore", "TestSupport"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Platform", "CamgateCore", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Platform", "CamgateCore", "TestSupport"]),
         .testTarget(name: "ProvisioningTests", dependencies: ["CamgateCore", "CloudLink", "Platform", "TestSupport"]),
         .testTarget(name: "LocalAPITests", dependencies: ["LocalAPI", "Daemon", "CamgateCore", "Store", "Platform", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [
-            "Daemon", "Store", "LocalAPI", "Media", "Supervisor", "Platform", "CamgateCore", "TestSupport",
+            "Daemon", "Store", "LocalAPI", "Media", "Supervisor", "Platform", "CamgateCore", "TestSupport", "ObjectStore", "CloudLink",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

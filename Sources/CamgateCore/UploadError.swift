@@ -13,6 +13,7 @@ public struct UploadError: Error, Hashable, Sendable, CustomStringConvertible {
             case unsafeKeyComponent = "unsafe_key_component"
             case keyTooLong = "key_too_long"
             case timeOutOfRange = "time_out_of_range"
+            case invalidTarget = "invalid_target"
         }
 
         private let value: Value
@@ -32,6 +33,8 @@ public struct UploadError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let keyTooLong = Code(.keyTooLong)
         /// A segment start outside years 1970…9999.
         public static let timeOutOfRange = Code(.timeOutOfRange)
+        /// An upload target (the cloud's answer) that breaks the protocol's rules.
+        public static let invalidTarget = Code(.invalidTarget)
 
         public var description: String { value.rawValue }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CamgateCore
 import CloudLink
 import NIOSSL
+import ObjectStore
 import Platform
 
 /// `camgate-cloud-sim`: the cloud of docs/protocol.md on loopback, with fault
@@ -14,7 +15,7 @@ struct CloudSimulatorCommand: AsyncParsableCommand {
         discussion: """
         Control API (JSON bodies): POST /control/desired {desired state} · POST /control/command {command} · \
         POST /control/commands {"count": N, "template": {command}} · POST /control/event {"type", "data"} · \
-        POST /control/raw {"text"} · POST /control/drop · POST /control/revoke · POST /control/token {"token"} · \
+        POST /control/raw {"text"} · POST /control/upload_faults {"statuses": [N…], "expire": N} · GET /control/uploads · POST /control/drop · POST /control/revoke · POST /control/token {"token"} · \
         POST /control/faults {"drop_every_s", "events_status", "content_type", "garbage_bytes", "stall", \
         "reports_status", "redirect", "ping_interval_s", "clear"} · GET /control/reports · GET /control/stats · \
         GET /control/events/ID
@@ -37,6 +38,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "JSON lines appended to the event log at start: {\"type\", \"data\"} (data: object or string).") var script: String?
     @Option(help: "Serve HTTPS with this PEM certificate (and --tls-key).") var tlsCertificate: String?
     @Option(help: "The PEM private key for --tls-certificate.") var tlsKey: String?
+    @Option(help: "S3 endpoint the upload targets are presigned for (http only on loopback).") var s3Endpoint: String?
+    @Option(help: "The bucket of --s3-endpoint.") var s3Bucket = "camgate-test"
+    @Option(help: "The region the URLs are signed for.") var s3Region = S3Target.defaultRegion
+    @Option(help: "A 0600 JSON file with access_key_id and secret_access_key for --s3-endpoint.") var s3CredentialsFile: String?
+    @Option(help: "The first component(s) of every object key.") var s3Prefix = "fleet"
 
     func run() async throws {
         let token = try tokenFile.map { try FileSystem.readText($0).split(whereSeparator: \.isNewline).first.map(String.init) ?? "" } ?? "dev-token"
@@ -63,7 +69,13 @@ struct Serve: AsyncParsableCommand {
             tlsContext = try NIOSSLContext(configuration: config)
         }
         let scheme = tlsContext == nil ? "http" : "https"
-        let server = SimulatorServer(state: state, host: host, port: port, tls: tlsContext)
+        let uploads = try s3Endpoint.map { endpoint in
+            let credentials = try s3CredentialsFile.map(S3Credentials.load) ?? S3Credentials(accessKeyID: "testing", secretAccessKey: "testing")
+            let signer = SigV4(accessKeyID: credentials.accessKeyID, secretAccessKey: credentials.secretAccessKey, region: s3Region)
+            return SimulatorUploads(presigner: S3Presigner(endpoint: try Endpoint(parsing: endpoint), bucket: s3Bucket, signer: signer),
+                                    prefix: s3Prefix, transport: try HTTPTransport())
+        }
+        let server = SimulatorServer(state: state, host: host, port: port, tls: tlsContext, uploads: uploads)
         try await server.run { bound in
             print("camgate-cloud-sim listening on \(scheme)://\(host):\(bound) for device \(deviceID)")
             fflushStdout()

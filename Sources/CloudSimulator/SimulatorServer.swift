@@ -16,6 +16,8 @@ struct SimulatorServer {
     let host: String
     let port: Int
     let tls: NIOSSLContext?
+    /// Upload targets, when an S3 endpoint was given.
+    var uploads: SimulatorUploads?
 
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
@@ -89,6 +91,10 @@ struct SimulatorServer {
             let ack = await state.receiveReports(items)
             return try await respond(out, 200, ["ack_seq": .int(ack)])
         }
+        if method == .POST, parts == ["v1", "devices", device, "uploads"] {
+            guard await state.authorized(request.headers.first(name: "Authorization")) else { return try await respond(out, 401, ["error": .string("unauthorized")]) }
+            return try await uploadTarget(request, out)
+        }
         if method == .PUT, parts.count == 2, parts[0] == "uploads" {
             await state.upload(parts[1], bytes: request.body.count)
             return try await respond(out, 200, ["bytes": .int(Int64(request.body.count))])
@@ -132,6 +138,11 @@ struct SimulatorServer {
         case (.POST, "token"):
             await state.setToken(body["token"]?.stringValue ?? "")
             try await respond(out, 200, [:])
+        case (.POST, "upload_faults"):
+            await state.setUploadFaults(body)
+            try await respond(out, 200, [:])
+        case (.GET, "uploads"):
+            try await respond(out, 200, await state.uploadRequestsJSON)
         case (.GET, "reports"):
             try await respond(out, 200, await state.reportsJSON)
         case (.GET, "stats"):
@@ -142,6 +153,21 @@ struct SimulatorServer {
         default:
             try await respond(out, 404, ["error": .string("unknown control request")])
         }
+    }
+
+    /// `POST /v1/devices/{id}/uploads`, with the upload faults; every request is logged.
+    func uploadTarget(_ request: Request, _ out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+        let now = WallClock.nowMilliseconds()
+        let fault = await state.takeUploadFault(request.json)
+        guard let uploads else {
+            await state.noteUploadAnswer(fault.index, status: 501)
+            return try await respond(out, 501, ["error": .string("no S3 endpoint configured (--s3-endpoint)")])
+        }
+        if let status = fault.status { return try await respond(out, status, ["error": .string("fault injected")]) }
+        // Two hours back with one-hour URLs: expired for S3, while expires_at says an hour ahead.
+        let answer = await uploads.answer(request.json, device: state.deviceID, signedAtMs: fault.expire ? now - 7_200_000 : now, nowMs: now)
+        await state.noteUploadAnswer(fault.index, status: answer.status)
+        try await respond(out, answer.status, answer.body)
     }
 
     // MARK: - The event stream

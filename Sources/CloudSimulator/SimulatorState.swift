@@ -261,6 +261,39 @@ actor SimulatorState {
         uploads[name] = bytes
     }
 
+    // MARK: - Upload targets
+
+    /// Every `POST …/uploads` body, with the status answered (tests count them).
+    var uploadRequests: [JSONValue] = []
+    var uploadStatuses: [Int] = []
+    var expireUploads = 0
+
+    func setUploadFaults(_ json: JSONValue) {
+        if case .array(let items)? = json["statuses"] { uploadStatuses = items.compactMap { $0.int64Value.map(Int.init) } }
+        if let n = json["expire"]?.int64Value { expireUploads = Int(n) }
+    }
+
+    /// Logs the request and takes the next fault, if any.
+    func takeUploadFault(_ body: JSONValue?) -> (index: Int, status: Int?, expire: Bool) {
+        uploadRequests.append(.object(["request": body ?? .null, "status": .null]))
+        let index = uploadRequests.count - 1
+        if !uploadStatuses.isEmpty {
+            let status = uploadStatuses.removeFirst()
+            noteUploadAnswer(index, status: status)
+            return (index, status, false)
+        }
+        guard expireUploads > 0 else { return (index, nil, false) }
+        expireUploads -= 1
+        return (index, nil, true)
+    }
+
+    func noteUploadAnswer(_ index: Int, status: Int) {
+        guard uploadRequests.indices.contains(index) else { return }
+        uploadRequests[index] = .object(["request": uploadRequests[index]["request"] ?? .null, "status": .int(Int64(status))])
+    }
+
+    var uploadRequestsJSON: JSONValue { .object(["requests": .array(uploadRequests)]) }
+
     // MARK: - Control output
 
     var reportsJSON: JSONValue {

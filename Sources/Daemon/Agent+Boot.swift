@@ -22,7 +22,7 @@ extension Agent {
         // A MediaMTX configured on an earlier run and removed since: `camgate
         // view` must say "not configured", not show its last state.
         if mediamtx == nil { try? await store.clearMediaMTXState() }
-        if desired.upload.mode != .none { await warnUploadNotBuilt(desired.upload) }
+        if desired.upload.mode != .none { await warnIfNoUploader(desired.upload) }
         for row in try await store.processes() {
             if row.identity.bootID != supervisor.bootID {
                 logger.info("dropping process record from a previous boot", metadata: ["workload": "\(row.key)", "pid": "\(row.identity.pid)"])

@@ -65,8 +65,10 @@ extension Agent {
         // The floor first: the rows below need room to be written.
         await holdFloor(finished: events.compactMap { if case .finished(_, _, _, let bytes) = $0 { (camera, bytes) } else { nil } })
         do {
-            try await store.record(changes, report: options.reportRecordings)
+            let uploading = options.uploadsConfigured && desired.upload.mode == .all
+            try await store.record(changes, report: options.reportRecordings, upload: uploading ? [camera] : [])
             for case .finished(_, _, _, let bytes) in events { counters.noteFinished(camera, bytes: bytes) }
+            if uploading, changes.contains(where: { if case .finished = $0 { true } else { false } }) { uploadsQueued() }
             if options.reportRecordings, changes.contains(where: { if case .finished = $0 { true } else { false } }) { reportsQueued() }
             if events.contains(where: { if case .started = $0 { true } else { false } }) {
                 try await store.setCameraState(camera, .recording, lastError: .some(nil))
@@ -135,7 +137,12 @@ extension Agent {
             return
         }
         let duration = await MediaProbe.duration(of: file, tools: options.tools) ?? 0
-        try? await store.noteRecordingFinished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)
+        // Queued for upload like any finished segment (`upload.mode: all`): a
+        // segment cut off by a crash is footage all the same.
+        let uploading = options.uploadsConfigured && desired.upload.mode == .all
+        try? await store.record([.finished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)],
+                                upload: uploading ? [camera] : [])
+        if uploading { uploadsQueued() }
         logger.info("closed an interrupted segment", metadata: ["camera": "\(camera)", "file": "\(file)", "duration": "\(duration)"])
     }
 
@@ -199,7 +206,9 @@ extension Agent {
     /// Deletes finished segments past retention or below the free-space
     /// floor plus the headroom for the segments being written: files
     /// first, then their rows; the segment being written is never a
-    /// candidate. Returns what it deleted.
+    /// candidate. A segment waiting for its upload goes only when the floor
+    /// cannot be held otherwise, and is then reported (`recording_lost`).
+    /// Returns what it deleted.
     @discardableResult
     func enforceRetentionNow() async -> (segments: Int, bytes: Int64) {
         guard let finished = try? await store.finishedRecordings(), !finished.isEmpty else { return (0, 0) }
@@ -211,33 +220,50 @@ extension Agent {
             logger.error("retention: cannot read free space: \(error)")
             return (0, 0)
         }
-        let deletions = RetentionPlanner.plan(finished: finished, policy: desired.recording,
-                                              storage: .init(totalBytes: capacity.total, availableBytes: capacity.available),
-                                              nowMs: WallClock.nowMilliseconds(), headroom: headroom)
-        guard !deletions.isEmpty else { return (0, 0) }
+        let queued = options.uploadsConfigured ? ((try? await store.queuedRecordingIDs()) ?? []) : []
+        let nowMs = WallClock.nowMilliseconds()
+        let plan = RetentionPlanner.plan(finished: finished, queued: queued, policy: desired.recording,
+                                         storage: .init(totalBytes: capacity.total, availableBytes: capacity.available),
+                                         nowMs: nowMs, headroom: headroom)
+        let doomed = plan.deletions.map { ($0.segment, $0.reason.rawValue) } + plan.lost.map { ($0.segment, "free-space (queued for upload)") }
+        guard !doomed.isEmpty else { return (0, 0) }
+        let removed = removeSegmentFiles(doomed.map(\.0))
+        let lostItems = Dictionary(uniqueKeysWithValues: plan.lost.filter { removed.ids.contains($0.segment.id) }.map {
+            ($0.segment.id, Agent.lostItem($0, nowMs: nowMs))
+        })
+        do {
+            try await store.deleteRecordings(ids: removed.ids, lost: lostItems, report: options.reportRecordings)
+        } catch {
+            logger.error("retention: deleted \(removed.ids.count) files but cannot delete their rows: \(error)")
+        }
+        counters.retentionDeletedSegments += removed.ids.count
+        counters.retentionDeletedBytes += removed.bytes
+        let reasons = Set(doomed.map(\.1)).sorted().joined(separator: ", ")
+        let message = "deleted \(removed.ids.count) segments (\(removed.bytes) bytes) by \(reasons)"
+        logger.info("retention: \(message)")
+        try? await store.logEvent(.info, "retention", message)
+        if !lostItems.isEmpty { await noteLost(plan.lost.filter { lostItems[$0.segment.id] != nil }) }
+        return (removed.ids.count, removed.bytes)
+    }
+
+    /// Deletes segment files (and the day directories they leave empty, but today's).
+    func removeSegmentFiles(_ segments: [RetentionPlanner.Segment]) -> (ids: [Int64], bytes: Int64) {
         var removed: [Int64] = []
         var bytes: Int64 = 0
         var directories = Set<String>()
-        for deletion in deletions {
+        for segment in segments {
             do {
-                try FileSystem.remove(deletion.segment.file)
-                removed.append(deletion.segment.id)
-                bytes += deletion.segment.bytes
-                directories.insert(FileSystem.parent(of: deletion.segment.file))
+                try FileSystem.remove(segment.file)
+                removed.append(segment.id)
+                bytes += segment.bytes
+                directories.insert(FileSystem.parent(of: segment.file))
             } catch {
-                logger.error("retention: cannot delete \(deletion.segment.file): \(error)")
+                logger.error("retention: cannot delete \(segment.file): \(error)")
             }
         }
-        do { try await store.deleteRecordings(ids: removed) } catch { logger.error("retention: deleted \(removed.count) files but cannot delete their rows: \(error)") }
-        counters.retentionDeletedSegments += removed.count
-        counters.retentionDeletedBytes += bytes
         let today = Timestamp.utcDate(milliseconds: WallClock.nowMilliseconds())
         for dir in directories where FileSystem.basename(dir) < today { FileSystem.removeDirectoryIfEmpty(dir) }
-        let reasons = Set(deletions.map(\.reason.rawValue)).sorted().joined(separator: ", ")
-        let message = "deleted \(removed.count) segments (\(bytes) bytes) by \(reasons)"
-        logger.info("retention: \(message)")
-        try? await store.logEvent(.info, "retention", message)
-        return (removed.count, bytes)
+        return (removed, bytes)
     }
 
     /// Answers when the actor is responsive (for the systemd watchdog).

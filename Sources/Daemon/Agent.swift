@@ -32,6 +32,9 @@ public actor Agent {
         public var logCapBytes: Int64 = 1 << 20
         /// Queue a `recording` report per finished segment (cloud mode).
         public var reportRecordings = false
+        /// An uploader runs (a cloud or an `s3` block): segments are queued
+        /// per `upload.mode` and retention keeps the queued ones.
+        public var uploadsConfigured = false
         /// Whether a V4L2 device node exists now (a camera without it is offline).
         public var devicePresent: @Sendable (String) -> Bool = { FileSystem.exists($0) }
         /// Whether a node that still exists belongs to an unplugged device
@@ -75,6 +78,8 @@ public actor Agent {
     var lastEventPrune = ContinuousClock.now
     /// Called after reports were queued (the uplink flushes).
     var reportsQueued: @Sendable () -> Void = {}
+    /// Called after segments were queued for upload (the uploader looks).
+    var uploadsQueued: @Sendable () -> Void = {}
     /// The encoder each running recorder was started with.
     var runningEncoders: [WorkloadKey: VideoEncoder] = [:]
     /// Cameras whose hardware encoder just failed, until the hardware service has it.
@@ -122,7 +127,7 @@ public actor Agent {
     /// - Parameter deferRestart: workloads whose new command line is taken
     ///   as theirs without a restart; it applies at their next start.
     public func apply(_ state: DesiredState, reason: String, deferRestart: Set<WorkloadKey> = []) async {
-        if state.upload.mode != .none, state.upload != desired.upload { await warnUploadNotBuilt(state.upload) }
+        if state.upload.mode != .none, state.upload != desired.upload { await warnIfNoUploader(state.upload) }
         desired = state
         if !deferRestart.isEmpty {
             let specs = await desiredWorkloads()
@@ -136,17 +141,22 @@ public actor Agent {
         await reconcile(reason: reason)
     }
 
-    /// The upload policy is part of the desired state, but this agent has
-    /// no uploader yet (issue 12): said in the log and the events, never
-    /// silently accepted as if recordings were leaving the box.
-    func warnUploadNotBuilt(_ policy: UploadPolicy) async {
-        let message = "upload mode \(policy.mode.rawValue) is set, but this agent does not upload recordings yet: they stay on the device"
+    /// An upload policy with nowhere to upload (no cloud, no `s3` block:
+    /// a local edit): said in the log and the events, never silently
+    /// accepted as if recordings were leaving the box.
+    func warnIfNoUploader(_ policy: UploadPolicy) async {
+        guard !options.uploadsConfigured else { return }
+        let message = "upload mode \(policy.mode.rawValue) is set, but no upload target is configured (\"s3\" or \"cloud\"): recordings stay on the device"
         logger.warning("\(message)")
         try? await store.logEvent(.warning, "upload", message)
     }
 
     public func onReportsQueued(_ callback: @escaping @Sendable () -> Void) {
         reportsQueued = callback
+    }
+
+    public func onUploadsQueued(_ callback: @escaping @Sendable () -> Void) {
+        uploadsQueued = callback
     }
 
     public var desiredState: DesiredState { desired }

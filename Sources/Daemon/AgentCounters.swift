@@ -6,6 +6,8 @@ public struct AgentCounters: Sendable, Equatable {
     public var bytesRecorded: [CameraID: Int64] = [:]
     public var retentionDeletedSegments = 0
     public var retentionDeletedBytes: Int64 = 0
+    /// Segments retention deleted while still queued for upload (`recording_lost`).
+    public var uploadSegmentsLost = 0
 
     mutating func noteFinished(_ camera: CameraID, bytes: Int64) {
         segmentsWritten[camera, default: 0] += 1

@@ -230,7 +230,8 @@ public actor CloudBridge: EventStreamSink, ReportSource {
                 guard let refused = await startUpdate(command) else { return "running: handed to the updater" }
                 (status, detail, result) = (refused.0, refused.1, nil)
             case .uploadRecording?:
-                (status, detail, result) = (.rejected, "\(command.type) is not supported yet", nil)
+                try? await store.markCommandRunning(command.id)
+                (status, detail, result) = await queueUploads(command)
             case .restartCamera?, .snapshot?, .rescanHardware?:
                 try? await store.markCommandRunning(command.id)
                 (status, detail, result) = await perform(command)
@@ -278,6 +279,27 @@ public actor CloudBridge: EventStreamSink, ReportSource {
             return (.succeeded, summary, nil)
         default:
             return (.rejected, "not supported", nil)
+        }
+    }
+
+    /// `upload_recording`: queues the finished segments of the camera that
+    /// overlap [from, to) and are still on disk; acknowledged once queued.
+    private func queueUploads(_ command: Command) async -> (Report.AckStatus, String, JSONValue?) {
+        let desired = await agent.desiredState
+        guard desired.upload.isEnabled else { return (.rejected, "upload.mode is none: nothing is uploaded", nil) }
+        guard let camera = command.camera, desired.cameras[camera] != nil else { return (.rejected, "upload_recording needs a known camera", nil) }
+        guard let from = command.args["from"]?.stringValue.flatMap(Timestamp.parseRFC3339),
+              let to = command.args["to"]?.stringValue.flatMap(Timestamp.parseRFC3339) else {
+            return (.rejected, "args.from and args.to must be RFC 3339 times", nil)
+        }
+        guard to > from else { return (.rejected, "args.to must be after args.from", nil) }
+        do {
+            let counts = try await agent.queueRecordings(camera: camera, fromMs: from, toMs: to)
+            let result = JSONValue.object(["queued": .int(Int64(counts.queued)), "already_uploaded": .int(Int64(counts.alreadyUploaded)),
+                                           "missing": .int(Int64(counts.missing))])
+            return (.succeeded, "queued \(counts.queued) segments (\(counts.alreadyUploaded) already uploaded, \(counts.missing) missing)", result)
+        } catch {
+            return (.failed, "cannot queue the segments: \(error)", nil)
         }
     }
 

@@ -161,6 +161,56 @@ enum Schema {
             updated_at INTEGER NOT NULL
         );
         """),
+        // Issue 12: the persistent upload queue. One row per segment ever
+        // queued; it goes with its recording (ON DELETE CASCADE), so a
+        // deletion that must be reported (`recording_lost`) is reported in
+        // the same transaction that deletes the recording. Each part's ETag
+        // is stored as S3 answers it, so a resume sends only missing parts.
+        Migration(name: "0005_uploads", sql: """
+        CREATE TABLE uploads (
+            id INTEGER PRIMARY KEY,
+            recording INTEGER NOT NULL UNIQUE REFERENCES recordings(id) ON DELETE CASCADE,
+            camera TEXT NOT NULL,
+            file TEXT NOT NULL,
+            start_ms INTEGER NOT NULL,
+            bytes INTEGER NOT NULL CHECK (bytes >= 0),
+            sha256 TEXT CHECK (sha256 IS NULL OR length(sha256) = 64),
+            state TEXT NOT NULL CHECK (state IN ('queued', 'uploading', 'done', 'failed')),
+            object_key TEXT CHECK (object_key IS NULL OR length(object_key) BETWEEN 1 AND 1024),
+            upload_id TEXT,
+            part_size INTEGER CHECK (part_size IS NULL OR part_size > 0),
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            last_failure_at INTEGER,
+            next_attempt_at INTEGER,
+            last_error TEXT,
+            etag TEXT,
+            queued_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            uploaded_at INTEGER,
+            CHECK ((state = 'done') = (uploaded_at IS NOT NULL)),
+            CHECK (upload_id IS NULL OR part_size IS NOT NULL)
+        );
+        CREATE INDEX uploads_pending ON uploads(start_ms) WHERE state IN ('queued', 'uploading');
+        CREATE TABLE upload_parts (
+            upload INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL CHECK (number BETWEEN 1 AND 10000),
+            etag TEXT NOT NULL CHECK (length(etag) > 0),
+            bytes INTEGER NOT NULL CHECK (bytes > 0),
+            completed_at INTEGER NOT NULL,
+            PRIMARY KEY (upload, number)
+        ) WITHOUT ROWID;
+        CREATE TABLE outbox_new (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('ack', 'state', 'recording', 'discovered', 'uploaded', 'recording_lost')),
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        INSERT INTO outbox_new SELECT seq, kind, payload, created_at FROM outbox;
+        DELETE FROM sqlite_sequence WHERE name = 'outbox_new';
+        INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox_new', seq FROM sqlite_sequence WHERE name = 'outbox';
+        DROP TABLE outbox;
+        ALTER TABLE outbox_new RENAME TO outbox;
+        """),
     ]
 
     /// Applies the migrations `connection` has not seen yet; returns their names.

@@ -25,7 +25,10 @@ extension Store {
     ///
     /// - Parameter report: also queue a `recording` report per finished
     ///   segment (cloud mode), in the same transaction.
-    public func record(_ changes: [RecordingChange], report: Bool = false, nowMs: Int64 = WallClock.nowMilliseconds()) throws {
+    /// - Parameter upload: cameras whose finished segments are queued for
+    ///   upload (`upload.mode: all`), in the same transaction.
+    public func record(_ changes: [RecordingChange], report: Bool = false, upload: Set<CameraID> = [],
+                       nowMs: Int64 = WallClock.nowMilliseconds()) throws {
         guard !changes.isEmpty else { return }
         try connection.transaction { () throws(SQLiteError) in
             for change in changes {
@@ -40,7 +43,12 @@ extension Store {
                         ON CONFLICT(file) DO UPDATE SET end_ms = excluded.end_ms, duration = excluded.duration, bytes = excluded.bytes,
                             status = 'complete' WHERE recordings.status = 'recording'
                         """, [.text(camera.rawValue), .text(file), .integer(startMs), .integer(endMs), .real(duration), .integer(bytes)])
-                    if report, connection.changes == 1 {
+                    let finishedNow = connection.changes == 1
+                    if finishedNow, upload.contains(camera),
+                       let id = try connection.query("SELECT id FROM recordings WHERE file = ?", [.text(file)]).first?.int(0) {
+                        try queueOne(recording: id, nowMs: nowMs)
+                    }
+                    if report, finishedNow {
                         let item = JSONValue.object(["kind": .string("recording"), "camera": .string(camera.rawValue),
                                                      "start": .string(Timestamp.rfc3339(milliseconds: startMs)),
                                                      "end": .string(Timestamp.rfc3339(milliseconds: endMs)),

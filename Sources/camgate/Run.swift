@@ -11,6 +11,7 @@ import Hardware
 import LocalAPI
 import Logging
 import Media
+import ObjectStore
 import MediaMTX
 import Platform
 import ServiceLifecycle
@@ -218,11 +219,30 @@ struct Run: AsyncParsableCommand {
             parts.cloud = (settings, transport)
             logger.info("cloud: \(Redactor.redactURL(settings.endpoint.description)) as device \(settings.deviceID)")
         }
+        try configureUploads(&parts, configFile: configFile)
         parts.api = apiParts(configFile: configFile, token: apiToken)
         let system = BoardSystem()
         parts.api?.context.device = { DeviceReport.read(system, choice: board) }
         let installRoot = installRoot
         parts.api?.context.software = { SoftwareReport.read(installRoot: installRoot) }
+    }
+
+    /// The uploader: the cloud presigns, or a standalone `s3` block signs
+    /// with its credentials file (checked now: 0600, both keys). Its own
+    /// HTTP transport, so that a long part never delays the event stream.
+    private func configureUploads(_ parts: inout AgentServices.Parts, configFile: ConfigFile?) throws {
+        guard configFile?.cloud != nil || configFile?.s3 != nil else { return }
+        let transport: HTTPTransport
+        do { transport = try HTTPTransport(caFile: configFile?.cloud?.caFile) } catch { throw fail("cannot set up HTTP for uploads: \(error)", code: 1) }
+        if let cloud = configFile?.cloud {
+            parts.uploads = (CloudUploadTargets(configuration: cloud, transport: transport), transport)
+        } else if let s3 = configFile?.s3 {
+            do { parts.uploads = (try StandaloneUploadTargets(target: s3, transport: transport), transport) } catch {
+                throw fail("invalid configuration: s3: \(error)", code: 2)
+            }
+            parts.logger.info("uploads: standalone to \(Redactor.redactURL(s3.endpoint)) bucket \(s3.bucket)")
+        }
+        parts.options.uploadsConfigured = true
     }
 
     /// The board profile (docs/board-profiles.md). Recording comes first: a

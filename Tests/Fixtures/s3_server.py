@@ -5,29 +5,184 @@ same WSGI app `moto_server` runs) on a free loopback port, with a bucket.
 usage: .venv-test/bin/python Tests/Fixtures/s3_server.py [--port 0] [--bucket camgate-test]
 Prints "ready PORT" once it listens and the bucket exists. Kill it (SIGTERM)
 to simulate the endpoint going away; start it again on the same --port to
-bring it back (moto keeps nothing: the bucket is made again, uploads are gone).
+bring it back (moto keeps nothing: the bucket is made again, uploads are gone);
+for an outage that keeps the uploads, use /__camgate/down below.
 
 Credentials: any; boto3 needs some, so AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
 default to "testing" here and in s3_presign.py.
 Note: moto's development server does not answer `Expect: 100-continue`, and
-it does not enforce a presigned URL's expiry (a late PUT still succeeds).
+it does not enforce a presigned URL's expiry; the middleware below does.
+
+Like real S3 (and unlike moto alone), a presigned request whose X-Amz-Date
+plus X-Amz-Expires is past is refused: 403 AccessDenied "Request has
+expired". Control endpoints for tests (never in a real S3):
+  POST /__camgate/faults {"complete_statuses": [500], "wrong_etags": 1, "part_statuses": [503]}
+       the next Completes / PUTs answer those statuses (without reaching
+       moto); `wrong_etags`: the next N PUTs are stored but answered with an
+       ETag that is not their MD5.
+  POST /__camgate/down {"seconds": 60}  stop listening, reset every open
+       connection, listen again after that long (moto keeps its state: the
+       same process).
+  GET  /__camgate/log  every S3 request: method, path, part, upload_id, bytes, status.
 """
 import argparse
+import calendar
+import hashlib
+import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
+import time
+import urllib.parse
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 import boto3  # noqa: E402
-from moto.server import ThreadedMotoServer  # noqa: E402
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+
+class Middleware:
+    """Expiry like S3, faults, a request log and an outage switch around moto's app."""
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+        self.log = []
+        self.complete_statuses = []
+        self.part_statuses = []
+        self.wrong_etags = 0
+        self.sockets = set()
+        self.down = False
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/__camgate/"):
+            return self.control(environ, start_response, path)
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        method = environ["REQUEST_METHOD"]
+        entry = {"method": method, "path": path, "part": (query.get("partNumber") or [None])[0],
+                 "upload_id": (query.get("uploadId") or [None])[0], "bytes": int(environ.get("CONTENT_LENGTH") or 0)}
+        sock = environ.get("werkzeug.socket")
+        with self.lock:
+            self.log.append(entry)
+            if sock is not None:
+                self.sockets.add(sock)
+        try:
+            return self.answer(environ, start_response, method, query, entry)
+        finally:
+            with self.lock:
+                self.sockets.discard(sock)
+
+    def answer(self, environ, start_response, method, query, entry):
+        if expired(query):
+            return self.error(start_response, entry, 403, "AccessDenied", "Request has expired")
+        fault = self.take_fault(method, query)
+        if fault:
+            environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            return self.error(start_response, entry, fault, "InternalError", "fault injected")
+        wrong = method == "PUT" and self.take_wrong_etag()
+
+        def recording_start(status, headers, exc_info=None):
+            entry["status"] = int(status.split()[0])
+            if wrong:
+                headers = [(k, v) for k, v in headers if k.lower() != "etag"] + [("ETag", '"%s"' % hashlib.md5(b"wrong").hexdigest())]
+            return start_response(status, headers, exc_info)
+        return self.app(environ, recording_start)
+
+    def take_fault(self, method, query):
+        with self.lock:
+            if method == "POST" and "uploadId" in query and self.complete_statuses:
+                return self.complete_statuses.pop(0)
+            if method == "PUT" and self.part_statuses:
+                return self.part_statuses.pop(0)
+        return None
+
+    def take_wrong_etag(self):
+        with self.lock:
+            if self.wrong_etags > 0:
+                self.wrong_etags -= 1
+                return True
+        return False
+
+    def error(self, start_response, entry, status, code, message):
+        entry["status"] = status
+        body = ('<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message></Error>' % (code, message)).encode()
+        start_response("%d %s" % (status, code), [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def control(self, environ, start_response, path):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+        answer = {}
+        if path == "/__camgate/faults":
+            with self.lock:
+                self.complete_statuses = list(body.get("complete_statuses", self.complete_statuses))
+                self.part_statuses = list(body.get("part_statuses", self.part_statuses))
+                self.wrong_etags = int(body.get("wrong_etags", self.wrong_etags))
+        elif path == "/__camgate/log":
+            with self.lock:
+                answer = {"requests": list(self.log)}
+        elif path == "/__camgate/down":
+            threading.Thread(target=SERVER.outage, args=(float(body.get("seconds", 60)),), daemon=True).start()
+        data = json.dumps(answer).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+    def reset_connections(self):
+        with self.lock:
+            sockets = list(self.sockets)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def expired(query):
+    date, expires = (query.get("X-Amz-Date") or [None])[0], (query.get("X-Amz-Expires") or [None])[0]
+    if not date or not expires:
+        return False
+    try:
+        signed = calendar.timegm(time.strptime(date, "%Y%m%dT%H%M%SZ"))
+        return time.time() > signed + int(expires)
+    except ValueError:
+        return True
+
+
+class Server:
+    def __init__(self, port):
+        self.middleware = Middleware(DomainDispatcherApplication(create_backend_app))
+        self.port = port
+        self.server = None
+        self.start()
+
+    def start(self):
+        self.server = make_server("127.0.0.1", self.port, self.middleware, True, request_handler=MotoRequestHandler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def outage(self, seconds):
+        print("down for", seconds, "s", flush=True)
+        server = self.server
+        server.shutdown()
+        server.server_close()
+        self.middleware.reset_connections()
+        time.sleep(seconds)
+        self.start()
+        print("up again", flush=True)
+
+
+SERVER = None
 
 
 def main():
+    global SERVER
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--bucket", default="camgate-test")
@@ -36,18 +191,16 @@ def main():
     if not args.log_requests:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    s3 = boto3.client("s3", endpoint_url="http://%s:%d" % (host, port), region_name="us-east-1")
+    SERVER = Server(args.port)
+    s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:%d" % SERVER.port, region_name="us-east-1")
     s3.create_bucket(Bucket=args.bucket)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    print("ready", port, flush=True)
+    print("ready", SERVER.port, flush=True)
     stop.wait()
-    server.stop()
+    SERVER.server.shutdown()
     return 0
 
 

@@ -46,6 +46,7 @@ extension APIRoutes {
         await processMetrics(&out)
         await storageMetrics(&out)
         await cloudMetrics(&out)
+        await uploadMetrics(&out)
         deviceMetrics(&out)
         softwareMetrics(&out)
         out.histogram("camgate_snapshot_duration_seconds", "Time to answer a snapshot request.", metrics.snapshotHistogram)

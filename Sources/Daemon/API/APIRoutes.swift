@@ -22,6 +22,8 @@ public struct APIRoutes: APIHandler {
         public var device: (@Sendable () -> DeviceReport)?
         /// The version running, the install's links and the last update, read on each call.
         public var software: (@Sendable () -> SoftwareReport)?
+        /// The uploader's progress since start; nil when no uploader runs.
+        public var uploadProgress: (@Sendable () async -> UploadProgress)?
 
         public init() {}
     }

@@ -12,7 +12,7 @@ import Supervisor
 /// The agent's services, wired once: each owns its state and asks the
 /// others through a narrow protocol (docs/architecture.md).
 ///
-/// Start order: hardware, MediaMTX, recording, cloud, API; a ServiceGroup
+/// Start order: hardware, MediaMTX, recording, cloud, uploads, API; a ServiceGroup
 /// shuts them down in reverse (the API stops answering first, the cloud
 /// link closes, then the recorders stop and their last segments are indexed).
 public struct AgentServices: Sendable {
@@ -27,6 +27,10 @@ public struct AgentServices: Sendable {
         public var encoderPriority = EncoderBackend.defaultPriority
         public var mediamtx: MediaMTXSync?
         public var cloud: (configuration: CloudConfiguration, transport: HTTPTransport)?
+        /// Where uploads go and the transport they use (a thread of their
+        /// own: a long part never delays the event stream): the cloud's
+        /// presigned targets, or a standalone `s3` block.
+        public var uploads: (targets: any UploadTargetSource, transport: HTTPTransport)?
         public var api: (configuration: LocalAPIServer.Configuration, context: APIRoutes.Context)?
         public var notifier: SystemdNotifier?
         public var logger: Logger
@@ -46,6 +50,7 @@ public struct AgentServices: Sendable {
     public let recording: RecordingService
     public let cloudRunner: CloudRunner?
     public let cloud: CloudService?
+    public let uploads: UploadService?
     public let api: LocalAPIServer?
 
     public init(_ parts: Parts) throws {
@@ -68,9 +73,16 @@ public struct AgentServices: Sendable {
                                      notifier: parts.notifier, logsReconnectRequests: parts.cloud == nil, logger: logger)
         cloudRunner = runner
         cloud = runner.map { CloudService(runner: $0, agent: agent, hardware: hardware, stateInterval: options.healthInterval, logger: logger) }
+        let uploads = parts.uploads.map { target in
+            UploadService(store: store, owner: agent, targets: target.targets, transport: target.transport, reports: runner != nil,
+                          reportsQueued: { runner?.uplink.flushSoon() }, logger: logger)
+        }
+        self.uploads = uploads
         api = parts.api.map { api in
+            var context = AgentServices.context(api.context, cloud: runner)
+            if let progress = uploads?.progress { context.uploadProgress = { await progress.value } }
             let routes = APIRoutes(store: store, agent: agent, hardware: hardware, layout: options.layout,
-                                   context: AgentServices.context(api.context, cloud: runner), metrics: APIMetrics(), logger: logger)
+                                   context: context, metrics: APIMetrics(), logger: logger)
             return LocalAPIServer(configuration: api.configuration, handler: routes, logger: logger)
         }
     }
@@ -95,6 +107,7 @@ public struct AgentServices: Sendable {
         if let mediamtx { list.append(mediamtx) }
         list.append(recording)
         if let cloud { list.append(cloud) }
+        if let uploads { list.append(uploads) }
         if let api { list.append(api) }
         return list.map { .init(service: $0) }
     }

@@ -1,0 +1,110 @@
+import CamgateCore
+import CloudLink
+import ObjectStore
+import Platform
+import Store
+
+/// The S3 side: presigned PUTs streamed from disk through the bandwidth
+/// cap, ETags checked against the MD5 of the bytes sent, Complete.
+extension SegmentUploader {
+    /// ETag mismatches tolerated on one part in one attempt.
+    static let maximumResends = 3
+
+    func send(_ target: UploadTarget, _ row: inout UploadRow) async -> SendStep {
+        do {
+            switch target.method {
+            case .put(let url):
+                try await store.startUpload(id: row.id, objectKey: target.key, uploadID: nil, partSize: nil)
+                (row.objectKey, row.uploadID, row.partSize) = (target.key, nil, nil)
+                return await sendRange(url: url, row: row, offset: 0, length: row.bytes)
+            case .multipart(let multipart):
+                try await store.startUpload(id: row.id, objectKey: target.key, uploadID: multipart.uploadID, partSize: multipart.partSize)
+                (row.objectKey, row.uploadID, row.partSize) = (target.key, multipart.uploadID, multipart.partSize)
+                return await sendParts(multipart, row: row)
+            }
+        } catch {
+            return .retry("cannot record the upload's progress: \(error)", linkDown: false)
+        }
+    }
+
+    private func sendParts(_ target: MultipartTarget, row: UploadRow) async -> SendStep {
+        do {
+            let plan = try MultipartPlan(size: row.bytes, partSize: target.partSize)
+            for part in plan.resume(stored: try await store.storedParts(upload: row.id)).toSend {
+                guard let url = target.partURLs[part.number] else { return .refreshURLs("no URL for part \(part.number)") }
+                let step = await sendRange(url: url, row: row, offset: part.offset, length: part.length)
+                guard case .done(let etag?) = step else { return step == .done(etag: nil) ? .retry("part \(part.number): S3 sent no ETag", linkDown: false) : step }
+                // Stored before the next part starts: a kill now loses nothing S3 has.
+                try await store.storePart(upload: row.id, number: part.number, etag: etag, bytes: part.length)
+            }
+            return await complete(target, row: row)
+        } catch {
+            return .retry("part bookkeeping failed: \(error)", linkDown: false)
+        }
+    }
+
+    /// One PUT of a byte range, sent again while S3 answers an MD5 ETag
+    /// that is not the MD5 of the bytes.
+    func sendRange(url: String, row: UploadRow, offset: Int64, length: Int64) async -> SendStep {
+        let md5: String
+        do { md5 = try FileDigest.md5(of: row.file, offset: offset, length: length) } catch {
+            return .retry("cannot read \(row.file): \(error)", linkDown: false)
+        }
+        for _ in 0..<SegmentUploader.maximumResends {
+            let answer: S3Answer
+            do { answer = try await put(url: url, file: row.file, offset: offset, length: length) } catch {
+                return .retry("PUT to S3 failed: \(HTTPTransport.describe(error))", linkDown: true)
+            }
+            switch answer {
+            case .stored(let etag):
+                if PartETag.verdict(etag: etag ?? "", md5Hex: md5) != .mismatch { return .done(etag: etag) }
+                await progress.update { $0.etagMismatches += 1 }
+                logger.warning("upload: S3 answered ETag \(etag ?? "(none)") for bytes whose MD5 is \(md5); sending them again",
+                               metadata: ["file": "\(row.file)", "offset": "\(offset)"])
+            case .urlRefused(let reason): return .refreshURLs(reason)
+            case .uploadGone(let reason), .startOver(let reason): return .startOver(reason)
+            case .retry(let reason): return .retry("S3: \(reason)", linkDown: true)
+            }
+        }
+        return .retry("S3 answered a wrong ETag \(SegmentUploader.maximumResends) times", linkDown: false)
+    }
+
+    func put(url: String, file: String, offset: Int64, length: Int64) async throws -> S3Answer {
+        var request = HTTPRequest(method: .PUT, endpoint: try Endpoint(parsing: url), headers: [("Content-Type", "application/octet-stream")])
+        let cap = cap, progress = progress
+        request.fileBody = .init(path: file, offset: offset, length: length, pace: { bytes in
+            try await cap.pace(bytes)
+            await progress.noteSent(bytes)
+        })
+        // Nothing is read while a capped part goes out: the idle limit covers the slowest send.
+        let idle = Duration.seconds(60 + length / (await cap.floorBytesPerSecond))
+        return try await transport.execute(request, idleTimeout: idle) { start, reader in
+            var body: [UInt8] = []
+            while let chunk = try await reader.next() { if body.count < 64 << 10 { body += chunk } }
+            return S3Answer.classify(status: start.status, etagHeader: start.header("ETag"), body: body, completing: false)
+        }
+    }
+
+    /// CompleteMultipartUpload with every stored ETag, parts in order.
+    func complete(_ target: MultipartTarget, row: UploadRow) async -> SendStep {
+        do {
+            let parts = try await store.storedParts(upload: row.id)
+            let body = S3XML.completeBody(parts.map { (number: $0.key, etag: $0.value) })
+            let request = HTTPRequest(method: .POST, endpoint: try Endpoint(parsing: target.completeURL),
+                                      headers: [("Content-Type", "application/xml")], body: Array(body.utf8))
+            let answer = try await transport.execute(request, idleTimeout: .seconds(120)) { start, reader in
+                var bytes: [UInt8] = []
+                while let chunk = try await reader.next() { if bytes.count < 64 << 10 { bytes += chunk } }
+                return S3Answer.classify(status: start.status, etagHeader: start.header("ETag"), body: bytes, completing: true)
+            }
+            switch answer {
+            case .stored(let etag): return .done(etag: etag)
+            case .urlRefused(let reason): return .refreshURLs("Complete: \(reason)")
+            case .uploadGone(let reason), .startOver(let reason): return .startOver("Complete: \(reason)")
+            case .retry(let reason): return .retry("Complete: \(reason)", linkDown: true)
+            }
+        } catch {
+            return .retry("Complete failed: \(HTTPTransport.describe(error))", linkDown: true)
+        }
+    }
+}
