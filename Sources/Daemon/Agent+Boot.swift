@@ -18,7 +18,12 @@ extension Agent {
     /// this is the same boot (drops their PIDs without signalling anything
     /// after a reboot), finalizes segments that were cut off, then starts
     /// whatever should run. Needs no network.
-    public func boot() async throws {
+    /// - Parameter afterHandover: the previous agent stopped for an update
+    ///   and left its recorders running: an adopted recorder whose command
+    ///   line this version would write differently keeps running as it is
+    ///   (the new arguments apply at its next restart), so that the update
+    ///   cuts no recording (docs/ota.md, "Recording across an update").
+    public func boot(afterHandover: Bool = false) async throws {
         // A MediaMTX configured on an earlier run and removed since: `camgate
         // view` must say "not configured", not show its last state.
         if mediamtx == nil { try? await store.clearMediaMTXState() }
@@ -47,6 +52,7 @@ extension Agent {
         // closed in the index after recording has started again: ffprobe on
         // many files must not delay the first byte or READY.
         let adopted = Set(await supervisor.running.keys.filter { $0.role == .recorder }.map(\.camera))
+        if afterHandover { await keepAdoptedCommandLines() }
         let bootMs = WallClock.nowMilliseconds()
         await indexTick()
         try? await store.pruneEvents()
@@ -56,6 +62,25 @@ extension Agent {
         booted = true
         for waiter in bootWaiters { waiter.resume() }
         bootWaiters.removeAll()
+    }
+
+    /// After an update's hand-over: adopted workloads whose desired command
+    /// line differs only take the new one at their next start.
+    private func keepAdoptedCommandLines() async {
+        let specs = await desiredWorkloads()
+        for (key, child) in await supervisor.running {
+            guard let spec = specs[key], spec.fingerprint != child.fingerprint else { continue }
+            await acceptCommandLine(key, spec.fingerprint, of: child)
+            logger.notice("kept \(key) running across the update; its new command line applies at its next start")
+            try? await store.logEvent(.info, "adopted", camera: key.camera, "kept \(key.role.rawValue) running across an update: its new command line applies at its next start")
+        }
+    }
+
+    /// Takes `fingerprint` as the running child's own: its new command line applies at its next start.
+    func acceptCommandLine(_ key: WorkloadKey, _ fingerprint: String, of child: Supervisor.Child) async {
+        await supervisor.acceptFingerprint(key, fingerprint)
+        try? await store.saveProcess(ProcessRow(key: key, identity: child.identity, fingerprint: fingerprint,
+                                                startedAtMs: child.startedAtMs, logFile: child.logFile))
     }
 
     /// Returns once `boot` has run (recording started): the cloud connects after, never before.

@@ -133,9 +133,7 @@ public actor Agent {
             let specs = await desiredWorkloads()
             for key in deferRestart {
                 guard let spec = specs[key], let child = await supervisor.child(key) else { continue }
-                await supervisor.acceptFingerprint(key, spec.fingerprint)
-                try? await store.saveProcess(ProcessRow(key: key, identity: child.identity, fingerprint: spec.fingerprint,
-                                                        startedAtMs: child.startedAtMs, logFile: child.logFile))
+                await acceptCommandLine(key, spec.fingerprint, of: child)
             }
         }
         await reconcile(reason: reason)

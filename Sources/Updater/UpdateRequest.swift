@@ -107,6 +107,10 @@ public struct UpdateSpool: Sendable {
     /// stopping then leaves its recorders running for the next version to
     /// adopt (docs/ota.md, "Recording across an update").
     public var handoverFile: String { "\(dataDirectory)/ota-handover" }
+    /// Written by the agent that handed over: the next agent keeps the
+    /// adopted recorders' command lines (a new version's arguments apply at
+    /// their next restart, not by restarting them now).
+    public var handedOverFile: String { "\(dataDirectory)/ota-handed-over" }
 
     /// The agent's side: one request at a time.
     public func submit(_ request: UpdateRequest) throws(UpdateError) {

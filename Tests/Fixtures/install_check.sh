@@ -37,6 +37,11 @@ tar -C "$work" -xJf "$tarball"
 rel=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'camgate-*')
 { [ -n "$rel" ] && [ -x "$rel/install.sh" ]; } || { echo "install_check.sh: no camgate-*/install.sh in $tarball" >&2; exit 65; }
 version=$(cat "$rel/VERSION")
+# A tarball packaged from the debug build (scripts/test) links the Swift
+# runtime from the toolchain: that directory is bind-mounted, read-only, at
+# the same path in the tree for the commands run there. A release binary
+# (--static-swift-stdlib) needs nothing.
+swift_rt=$(ldd "$rel/camgate" 2>/dev/null | awk '/libswiftCore\.so/ { print $3 }' | xargs -r dirname)
 
 failed=0 passed=0
 ok() { passed=$((passed + 1)); echo "ok - $*"; }
@@ -71,9 +76,10 @@ passwd_field() { awk -F: -v u=camgate -v f="$1" '$1 == u { print $f }' "$tree/et
 group_has() { awk -F: -v g="$1" -v u="$2" '$1 == g { n = split($4, m, ","); for (i = 1; i <= n; i++) if (m[i] == u) f = 1 } END { exit !f }' "$tree/etc/group"; }
 in_chroot() { # CMD...: in the tree with /proc, /sys and /dev, in a private mount namespace
   unshare -m --propagation private sh -c '
-    t=$1; shift
+    t=$1 rt=$2; shift 2
+    if [ -n "$rt" ]; then mkdir -p "$t$rt" && mount --bind "$rt" "$t$rt" && mount -o remount,bind,ro "$t$rt" || exit 70; fi
     mount -t proc proc "$t/proc" && mount --rbind /sys "$t/sys" && mount --rbind /dev "$t/dev" && exec chroot "$t" "$@"
-  ' sh "$tree" "$@"
+  ' sh "$tree" "$swift_rt" "$@"
 }
 
 # ------------------------------------------------------------ bad input first

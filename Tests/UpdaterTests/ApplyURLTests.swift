@@ -134,4 +134,32 @@ import TestSupport
         try FileManager.default.removeItem(atPath: "\(state)/filler")
         #expect(try d.listing() == before, "the partial file and the download directory are gone")
     }
+
+    /// kill -9 of `ota apply URL` in the middle of the payload: nothing is
+    /// recorded or staged, only the `.part` stays; the next apply resumes it.
+    @Test func applyKilledWhileDownloading_keepsOnlyThePart_andTheNextApplyResumesAndStages() async throws {
+        let kit = try ReleaseKit()
+        let payload = "camgate-0.2.0-\(hostArch).xz"
+        let server = try await Server(try bigRelease(kit), kit, pause: "\(payload):1000000:\(kit.dir.file("never"))")
+        let d = try device(kit)
+        let before = try d.listing()
+        let apply = try ChildProcess(Repository.camgate, ["ota", "apply", "--root", d.root, "--root-keys", kit.rootKeysFile, server.url,
+                                                          "--board", "intel-n100", "--no-restart"], logPath: kit.dir.file("apply.log"))
+        let part = "\(d.root)/var/lib/camgate/ota-download/\(payload).part"
+        let midway = await waitUntil(timeout: .seconds(30)) { ((try? FileManager.default.attributesOfItem(atPath: part)[.size] as? Int) ?? 0) >= 1_000_000 }
+        try #require(midway, "\(apply.log)")
+        apply.signal(SIGKILL)
+        _ = await apply.waitForExit()
+        let after = try d.listing()
+        #expect(after.filter { !before.contains($0) }.allSatisfy { $0.hasPrefix("var/lib/camgate/ota-download") }, "\(after)")
+        #expect(!FileManager.default.fileExists(atPath: "\(d.root)/var/lib/camgate/ota.json"), "nothing recorded")
+        #expect(d.link("current") == "0.1.0" && !FileManager.default.fileExists(atPath: "\(d.lib)/0.2.0"))
+        server.process.signal(SIGKILL)
+        _ = await server.process.waitForExit()
+        let again = try await Server("\(kit.dir.path)/big", kit)
+        let out = try d.ota("apply", [again.url, "--board", "intel-n100", "--no-restart"], kit: kit)
+        #expect(out.contains("staged 0.2.0"), "\(out)")
+        #expect(again.requests.contains("\(payload) bytes=1000000-"), "resumed from the part: \(again.requests)")
+        #expect(FileManager.default.contentsEqual(atPath: "\(d.lib)/0.2.0/camgate", andPath: kit.dir.file("big.bin")))
+    }
 }

@@ -92,7 +92,8 @@ final class Harness: @unchecked Sendable {
         let s = try await setUp()
         let rel = try s.kit.release("good", binary: s.stripped, .init(xzLevel: "-1"))
         let applied = try apply(s, rel, ["--deadline", "30", "--minimum-run", "3"])
-        let committed = await waitUntil(timeout: .seconds(30)) { (try? update(s)["phase"] as? String) == "committed" }
+        // The state is written before the links are switched: wait for both.
+        let committed = await waitUntil(timeout: .seconds(30)) { (try? update(s)["phase"] as? String) == "committed" && s.device.link("committed") == "0.2.0" }
         #expect(committed, "\(s.harness.hookLog)")
         let u = try update(s)
         let seconds = Double((u["finished_at"] as? Int ?? 0) - (u["staged_at"] as? Int ?? 0)) / 1000
@@ -123,7 +124,8 @@ final class Harness: @unchecked Sendable {
         #expect(try update(s)["phase"] as? String == "trial")
 
         let again = try Harness(device: s.device, work: s.harness.work)
-        let committed = await waitUntil(timeout: .seconds(30)) { (try? update(s)["phase"] as? String) == "committed" }
+        // The state is written before the links are switched: wait for both.
+        let committed = await waitUntil(timeout: .seconds(30)) { (try? update(s)["phase"] as? String) == "committed" && s.device.link("committed") == "0.2.0" }
         #expect(committed, "\(again.hookLog)")
         #expect((try update(s)["starts"] as? [Any])?.count == 2, "the start after the cut counts as the second")
         #expect(s.device.link("current") == "0.2.0" && s.device.link("committed") == "0.2.0")
@@ -140,7 +142,7 @@ final class Harness: @unchecked Sendable {
     }
 
     func expectRolledBack(_ s: Setup, reason: String, within limit: Double) async throws {
-        let rolled = await waitUntil(timeout: .seconds(60)) { (try? update(s)["phase"] as? String) == "rolled_back" }
+        let rolled = await waitUntil(timeout: .seconds(60)) { (try? update(s)["phase"] as? String) == "rolled_back" && s.device.link("current") == "0.1.0" }
         #expect(rolled, "\(s.harness.hookLog)")
         #expect(try update(s)["rollback_reason"] as? String == reason)
         #expect((try s.device.state()["bad_versions"] as? [String]) == ["0.2.0"])
@@ -171,9 +173,10 @@ final class Harness: @unchecked Sendable {
 
     @Test func buildThatCrashesAfterAWhile_isRolledBackAsACrashLoop() async throws {
         let s = try await setUp()
-        let rel = try s.kit.release("crashes", binary: try s.kit.script("crash-later", "sleep 3\nexit 1"), .init(xzLevel: "-1"))
-        _ = try apply(s, rel, ["--deadline", "60", "--exit-window", "2"])
-        // 3 starts of 3 s each, 1 s apart.
-        try await expectRolledBack(s, reason: "crash_loop", within: 3 * 4 + 3)
+        // The case: up for 10 s, then a crash, again and again (the default minimum run is 12 s).
+        let rel = try s.kit.release("crashes", binary: try s.kit.script("crash-later", "sleep 10\nexit 1"), .init(xzLevel: "-1"))
+        _ = try apply(s, rel, ["--deadline", "60"])
+        // 3 starts of 10 s each, 1 s apart.
+        try await expectRolledBack(s, reason: "crash_loop", within: 3 * 11 + 3)
     }
 }

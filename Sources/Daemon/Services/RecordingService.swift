@@ -67,9 +67,12 @@ public struct RecordingService: Service {
             group.addTask { for await exit in supervisor.exits { await agent.handle(exit) } }
             // A hand-over marked for an agent before this one (a build that
             // never read it) must not turn this agent's stop into one.
-            _ = UpdateSpool(dataDirectory: agent.options.layout.root).takeHandover(now: WallClock.nowMilliseconds())
+            let spool = UpdateSpool(dataDirectory: agent.options.layout.root)
+            _ = spool.takeHandover(now: WallClock.nowMilliseconds())
+            let afterHandover = FileSystem.exists(spool.handedOverFile)
+            try? FileSystem.remove(spool.handedOverFile)
             do {
-                try await agent.boot()
+                try await agent.boot(afterHandover: afterHandover)
             } catch {
                 logger.critical("boot failed: \(error)")
                 await agent.shutdown()
@@ -82,7 +85,8 @@ public struct RecordingService: Service {
             // Runs until SIGTERM / SIGINT (or the task is cancelled).
             try? await gracefulShutdown()
             notifier?.notify("STOPPING=1")
-            if UpdateSpool(dataDirectory: agent.options.layout.root).takeHandover(now: WallClock.nowMilliseconds()) {
+            if spool.takeHandover(now: WallClock.nowMilliseconds()) {
+                try? FileSystem.writeAtomically(spool.handedOverFile, Array("\(WallClock.nowMilliseconds())\n".utf8), mode: 0o640)
                 await agent.handOver()
             } else {
                 await agent.shutdown()
