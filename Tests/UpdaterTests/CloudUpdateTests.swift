@@ -114,20 +114,32 @@ import TestSupport
         try await finish(s, recorder: recorder)
     }
 
-    @Test func otaUpdateCommand_forABuildThatExitsAtOnce_isRolledBack_andAckedFailedWithTheReason() async throws {
-        let s = try await setUp(trial: ["--deadline", "30"])
+    /// The three bad builds: each is rolled back by the committed
+    /// binary, the old version runs again, the recorder never stops, and
+    /// the command is acked `failed` with the reason.
+    @Test(arguments: [
+        ("exits-1", "echo 'bad build' >&2\nexit 1", ["--deadline", "30"], "exited_at_once"),
+        ("never-ready", "exec sleep 600", ["--deadline", "8"], "not_healthy_in_time"),
+        ("crashes-after-10s", "sleep 10\nexit 1", ["--deadline", "60"], "crash_loop"),
+    ])
+    func otaUpdateCommand_forABadBuild_isRolledBack_recordingUnbroken_andAckedFailedWithTheReason(
+        _ name: String, _ script: String, _ trial: [String], _ reason: String) async throws {
+        let s = try await setUp(trial: trial)
         let recorder = try #require(recorders(s).first)
-        let rel = try s.kit.release("exits", binary: try s.kit.script("exits-1", "echo 'bad build' >&2\nexit 1"), .init(xzLevel: "-1"))
+        let rel = try s.kit.release(name, binary: try s.kit.script("bin-\(name)", script), .init(xzLevel: "-1"))
         let server = try await ApplyURLTests.Server(rel, s.kit)
         try await send(s, id: "c-bad", url: server.url)
-        let rolled = await waitUntil(timeout: .seconds(60)) { update(s)["phase"] as? String == "rolled_back" }
+        let rolled = await waitUntil(timeout: .seconds(75)) { update(s)["phase"] as? String == "rolled_back" && s.device.link("current") == "0.1.0" }
         #expect(rolled, "\(s.harness.hookLog)")
+        #expect(update(s)["rollback_reason"] as? String == reason)
         let acked = await waitUntil(timeout: .seconds(30)) { ((try? await acks(s, "c-bad")) ?? []).count >= 1 }
         #expect(acked)
         let ack = try await acks(s, "c-bad")
         #expect(ack.count == 1 && ack.first?["status"]?.stringValue == "failed", "\(ack)")
-        #expect(ack.first?["detail"]?.stringValue?.contains("exited_at_once") == true, "\(ack)")
-        #expect(s.device.link("current") == "0.1.0" && s.device.link("committed") == "0.1.0")
+        #expect(ack.first?["detail"]?.stringValue?.contains(reason) == true && ack.first?["result"]?["code"]?.stringValue == reason, "\(ack)")
+        let bad = try s.device.state()["bad_versions"] as? [String]
+        #expect(s.device.link("committed") == "0.1.0" && bad == ["0.2.0"])
+        #expect(s.harness.starts().last?.binary.hasSuffix("/0.1.0/camgate") == true, "0.1.0 runs again")
         _ = await waitUntil(timeout: .seconds(10)) { (try? complete(s).count) ?? 0 >= 4 }
         #expect(recorders(s) == [recorder], "the recorder ran on through the bad build and the rollback")
         try await finish(s, recorder: recorder)
