@@ -56,9 +56,11 @@ public enum RecorderCommand {
         }
 
         // Output 2: latest.jpg for instant snapshots (full-range JPEG without
-        // the deprecated yuvj pixel formats, so the log stays quiet).
+        // the deprecated yuvj pixel formats, so the log stays quiet). One
+        // JPEG encoder thread: one picture a second needs no more, and each
+        // thread holds its own buffers (docs/motion-design.md, "Memory").
         args += ["-map", "0:v:0", "-an", "-vf", "fps=1,scale=out_range=full", "-pix_fmt", "yuv420p", "-color_range", "pc",
-                 "-strict", "-1", "-c:v", "mjpeg", "-q:v", "5",
+                 "-strict", "-1", "-c:v", "mjpeg", "-q:v", "5", "-threads", "1",
                  "-f", "image2", "-update", "1", "-atomic_writing", "1", layout.latestSnapshot(camera)]
         return args
     }
@@ -78,8 +80,10 @@ public enum RecorderCommand {
             // monotonic across the camera's own timestamp resets.
             var args = ["-rtsp_transport", "tcp", "-timeout", "10000000",
                         "-fflags", "+genpts+discardcorrupt", "-use_wallclock_as_timestamps", "1"]
-            // When packets are copied, only latest.jpg decodes: keyframes are enough.
-            if keyframesOnlyForDecoding { args += ["-skip_frame", "nokey"] }
+            // When packets are copied, only latest.jpg decodes: keyframes are
+            // enough, and one decoder thread (frame threads hold a picture
+            // each: −6.5 MB at 360p, docs/motion-design.md "Memory").
+            if keyframesOnlyForDecoding { args += ["-skip_frame", "nokey", "-threads", "1"] }
             return args + ["-i", url]
         case .v4l2(let device):
             var args = ["-f", "v4l2", "-thread_queue_size", "64"]
