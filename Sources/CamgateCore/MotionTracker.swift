@@ -153,7 +153,7 @@ public enum MotionLog {
     }
 
     static func stamp(in line: String) -> Int64? {
-        guard let range = line.range(of: "pts:") else { return nil }
+        guard let range = line.firstRange(of: "pts:") else { return nil }
         let digits = line[range.upperBound...].prefix { $0 == "-" || $0.isNumber }
         return Int64(digits)
     }

@@ -41,7 +41,7 @@ import TestSupport
         let spec = CameraSpec(source: .rtsp(url: url), record: true)
         #expect(RecorderCommand.encoder(for: spec) == .copy)
         let args = RecorderCommand.arguments(camera: Self.cam, spec: spec, policy: RecordingPolicy(), layout: Self.layout, encoder: .copy)
-        #expect(Array(args[6..<19]) == ["-rtsp_transport", "tcp", "-timeout", "10000000", "-fflags", "+genpts+discardcorrupt",
+        #expect(Array(args[6..<21]) == ["-rtsp_transport", "tcp", "-timeout", "10000000", "-fflags", "+genpts+discardcorrupt",
                                         "-use_wallclock_as_timestamps", "1", "-skip_frame", "nokey", "-threads", "1", "-i", url, "-map"])
         #expect(args.contains("copy"))
         #expect(args.filter { $0 == url }.count == 1, "the URL is one argv element, untouched (no shell)")
