@@ -48,7 +48,7 @@ extension DesiredState {
 }
 
 extension CameraSpec {
-    static let fields: Set<String> = ["source", "record", "view", "video", "restream"]
+    static let fields: Set<String> = ["source", "record", "view", "video", "restream", "motion"]
 
     init(json: JSONValue, path: String, strict: Bool) throws(ConfigurationError) {
         let reader = try JSONObjectReader(json, path: path)
@@ -70,11 +70,17 @@ extension CameraSpec {
         if case .copy = video.encoder, case .test = source {
             throw ConfigurationError(field: reader.fieldPath("video.encoder"), reason: "\"copy\" needs an encoded source; the test camera produces raw frames")
         }
+        let record = try reader.bool("record") ?? false
+        let motion = try MotionSettings(json: reader.value("motion"), path: reader.fieldPath("motion"), strict: strict)
+        if motion.enabled, !record {
+            throw ConfigurationError(field: reader.fieldPath("motion.enabled"), reason: "motion is detected by the recorder: set \"record\": true for this camera")
+        }
         self.init(source: source,
-                  record: try reader.bool("record") ?? false,
+                  record: record,
                   view: try reader.bool("view") ?? false,
                   video: video,
-                  restream: restream)
+                  restream: restream,
+                  motion: motion)
     }
 
     var json: JSONValue {
@@ -83,6 +89,7 @@ extension CameraSpec {
             "record": .bool(record),
             "view": .bool(view),
             "video": video.json,
+            "motion": motion.json,
         ]
         fields["restream"] = restream.map { .object(["url": .string($0.url)]) } ?? .null
         return .object(fields)

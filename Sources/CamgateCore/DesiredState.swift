@@ -33,13 +33,17 @@ public struct CameraSpec: Hashable, Sendable {
     public var video: VideoSettings
     /// An RTMP destination the camera is restreamed to (seeds/001).
     public var restream: Restream?
+    /// Motion events from the recorder (issue 13); off by default.
+    public var motion: MotionSettings
 
-    public init(source: CameraSource, record: Bool = false, view: Bool = false, video: VideoSettings = VideoSettings(), restream: Restream? = nil) {
+    public init(source: CameraSource, record: Bool = false, view: Bool = false, video: VideoSettings = VideoSettings(), restream: Restream? = nil,
+                motion: MotionSettings = MotionSettings()) {
         self.source = source
         self.record = record
         self.view = view
         self.video = video
         self.restream = restream
+        self.motion = motion
     }
 }
 

@@ -300,6 +300,22 @@ public struct JSONObjectReader {
         return i
     }
 
+    /// A number (integer or not), finite.
+    public func number(_ key: String) throws(ConfigurationError) -> Double? {
+        guard let v = value(key) else { return nil }
+        switch v {
+        case .int(let i): return Double(i)
+        case .double(let d) where d.isFinite: return d
+        default: throw mismatch(key, "a number", v)
+        }
+    }
+
+    public func array(_ key: String) throws(ConfigurationError) -> [JSONValue]? {
+        guard let v = value(key) else { return nil }
+        guard case .array(let items) = v else { throw mismatch(key, "an array", v) }
+        return items
+    }
+
     public func object(_ key: String) throws(ConfigurationError) -> JSONObjectReader? {
         guard let v = value(key) else { return nil }
         return try JSONObjectReader(v, path: fieldPath(key))

@@ -128,6 +128,7 @@ extension Agent {
         await supervisor.stopAll(grace: options.stopGrace)
         let stoppedMs = WallClock.nowMilliseconds()
         for camera in indexers.keys.sorted() { await finishRecorder(camera, endedAtMs: stoppedMs) }
+        await finishMotion()
         for process in (try? await store.processes()) ?? [] {
             try? await store.deleteProcess(process.key)
             try? await store.setCameraState(process.key.camera, desired.cameras[process.key.camera] == nil ? .removed : .idle)

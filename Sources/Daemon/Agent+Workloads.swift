@@ -105,6 +105,8 @@ extension Agent {
                 guard !shuttingDown else { return false }
                 // A fresh list for a fresh recorder; the previous one was read to the end.
                 try FileSystem.remove(layout.segmentList(key.camera))
+                await prepareMotionFile(key.camera)
+                guard !shuttingDown else { return false }
                 indexers[key.camera] = SegmentIndexer(camera: key.camera, layout: layout)
                 stallDetectors[key.camera] = StallDetector(segmentSeconds: desired.recording.segmentSeconds, startedAt: .now)
                 indexerGenerations[key.camera, default: 0] += 1

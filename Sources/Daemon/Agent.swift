@@ -28,6 +28,8 @@ public actor Agent {
         public var indexInterval: Duration = .seconds(2)
         public var healthInterval: Duration = .seconds(30)
         public var retentionInterval: Duration = .seconds(60)
+        /// How often the recorders' motion files are read (issue 13).
+        public var motionInterval: Duration = .milliseconds(500)
         /// A child's log is cut back to half when it grows past this.
         public var logCapBytes: Int64 = 1 << 20
         /// Queue a `recording` report per finished segment (cloud mode).
@@ -84,6 +86,10 @@ public actor Agent {
     var runningEncoders: [WorkloadKey: VideoEncoder] = [:]
     /// Cameras whose hardware encoder just failed, until the hardware service has it.
     var fallbackPending: Set<CameraID> = []
+    /// Each camera's motion cursor as last stored (Agent+Motion).
+    var motionCursors: [CameraID: MotionCursor] = [:]
+    /// Cameras whose motion file is being read (one reader at a time).
+    var motionBusy: Set<CameraID> = []
 
     /// Set when shutdown begins: nothing is started any more.
     var shuttingDown = false

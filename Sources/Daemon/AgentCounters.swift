@@ -8,6 +8,8 @@ public struct AgentCounters: Sendable, Equatable {
     public var retentionDeletedBytes: Int64 = 0
     /// Segments retention deleted while still queued for upload (`recording_lost`).
     public var uploadSegmentsLost = 0
+    /// Motion events announced (issue 13).
+    public var motionEvents: [CameraID: Int] = [:]
 
     mutating func noteFinished(_ camera: CameraID, bytes: Int64) {
         segmentsWritten[camera, default: 0] += 1

@@ -155,6 +155,7 @@ main { max-width: 1400px; margin: 0 auto; padding: 8px 20px 40px; }
 .tl-cap { display: flex; justify-content: space-between; font-size: 11.5px; color: var(--muted); margin-bottom: 4px; }
 .tl-bar { position: relative; height: 18px; background: var(--tl-bg); border-radius: 4px; overflow: hidden; }
 .tl-span { position: absolute; top: 0; bottom: 0; background: var(--tl-fill); min-width: 1px; }
+.tl-motion { position: absolute; bottom: 0; height: 6px; background: var(--warn); min-width: 2px; border-radius: 1px; }
 .tl-tick { position: absolute; top: 0; bottom: 0; width: 1px; background: var(--tl-tick); opacity: .55; pointer-events: none; }
 .tl-tick.major { opacity: 1; }
 .tl-axis { position: relative; height: 15px; font-size: 10.5px; color: var(--muted); font-variant-numeric: tabular-nums; }
@@ -695,8 +696,14 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
     card.timelineBusy = true;
     request('api/v1/cameras/' + encodeURIComponent(card.id) + '/timeline', 'json')
       .then(function (tl) {
+        // Motion events as marks under the recorded spans (none when the camera has no motion on).
+        var motion = 'api/v1/motion?limit=1000&camera=' + encodeURIComponent(card.id) + (tl && tl.from ? '&since=' + encodeURIComponent(tl.from) : '');
+        return request(motion, 'json').then(function (m) { return [tl, m && Array.isArray(m.events) ? m.events : []]; },
+                                            function () { return [tl, []]; });
+      })
+      .then(function (both) {
         card.timelineAt = Date.now();
-        renderTimeline(card, tl);
+        renderTimeline(card, both[0], both[1]);
         card.tlErr.hidden = true;
       }, function (error) {
         card.timelineAt = Date.now() - TIMELINE_MS + 10000; // retry in ~10 s
@@ -706,7 +713,7 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
       .then(function () { card.timelineBusy = false; });
   }
 
-  function renderTimeline(card, tl) {
+  function renderTimeline(card, tl, motion) {
     var to = parseTime(tl && tl.to), from = parseTime(tl && tl.from);
     if (!isFinite(to)) to = Date.now();
     if (!isFinite(from) || from >= to) from = to - 86400000;
@@ -748,6 +755,21 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
       nodes.push(block);
     });
 
+    var marks = 0;
+    (motion || []).forEach(function (ev) {
+      if (!ev) return;
+      var a = parseTime(ev.start), b = parseTime(ev.end || ev.last);
+      if (!isFinite(a)) return;
+      if (!isFinite(b) || b < a) b = a;
+      a = Math.max(a, from); b = Math.min(b, to);
+      if (b < a) return;
+      marks++;
+      var mark = el('div', { class: 'tl-motion', title: 'motion ' + fmtWhen(ev.start) + (ev.end ? ' – ' + fmtWhen(ev.end) : ' (ongoing)') + ', peak ' + ev.peak + ' %' });
+      mark.style.left = ((a - from) / width * 100).toFixed(4) + '%';
+      mark.style.width = Math.max((b - a) / width * 100, 0.15).toFixed(4) + '%';
+      nodes.push(mark);
+    });
+    card.timeline.setAttribute('data-motion', String(marks));
     card.tlBar.replaceChildren.apply(card.tlBar, nodes);
     card.tlAxis.replaceChildren.apply(card.tlAxis, labels);
     var percent = covered / width * 100;

@@ -8,6 +8,7 @@ import CamgateCore
 ///     DIR/recordings/<camera>/<YYYY-MM-DD>/<YYYYMMDDTHHMMSSZ>.ts
 ///     DIR/run/<camera>/segments.csv                   ffmpeg's list of finished segments
 ///     DIR/run/<camera>/latest.jpg                     refreshed about once a second
+///     DIR/run/<camera>/motion.log                     the recorder's motion samples (motion on), tailed by the agent
 ///     DIR/logs/<camera>.<role>.log                    a child's stderr, size-capped
 public struct DataLayout: Hashable, Sendable {
     /// Absolute, normalized path of the data directory.
@@ -29,6 +30,10 @@ public struct DataLayout: Hashable, Sendable {
     public func run(_ camera: CameraID) -> String { "\(runRoot)/\(camera)" }
     public func segmentList(_ camera: CameraID) -> String { "\(run(camera))/segments.csv" }
     public func latestSnapshot(_ camera: CameraID) -> String { "\(run(camera))/latest.jpg" }
+    /// A fixed name, so the recorder's command (its fingerprint) is the same
+    /// at every reconcile. ffmpeg opens it with O_TRUNC: the agent reads a
+    /// recorder's file to its end and removes it before starting the next.
+    public func motionLog(_ camera: CameraID) -> String { "\(run(camera))/motion.log" }
     public func log(_ camera: CameraID, role: WorkloadRole) -> String { "\(logsRoot)/\(camera).\(role.rawValue).log" }
 
     /// ffmpeg's strftime output pattern for a camera's segments. A `%` in the

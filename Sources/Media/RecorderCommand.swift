@@ -7,7 +7,9 @@ import CamgateCore
 ///    the first keyframe after each wall-clock boundary (so no restart at a
 ///    rotation and no lost frame: timestamps run on across segments), with
 ///    a CSV list of finished segments for the index;
-/// 2. `latest.jpg`, about once a second, written atomically (temp + rename).
+/// 2. `latest.jpg`, about once a second, written atomically (temp + rename);
+/// 3. with motion on, the motion samples (`MotionGraph`), from the same
+///    low-rate decode as latest.jpg.
 ///
 /// MPEG-TS is chosen over MP4 because a TS file is playable up to its last
 /// packet after a power cut: there is no index (moov) to write at the end.
@@ -34,7 +36,11 @@ public enum RecorderCommand {
         // after a restart) already exist; without it ffmpeg refuses to start.
         var args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning", "-y"]
         args += EncoderArguments.hardwareInit(encoder)
-        args += input(spec.source, video: spec.video, keyframesOnlyForDecoding: encoder == .copy, capture: capture)
+        // With motion on, every frame is decoded (motion from keyframes
+        // alone is 2 s late and misses short events: docs/motion-design.md).
+        let motion = spec.motion.enabled
+        args += input(spec.source, video: spec.video, keyframesOnlyForDecoding: encoder == .copy && !motion,
+                      oneDecoderThread: encoder == .copy, capture: capture)
 
         // Output 1: the recording. `flush_packets=1` on the segment's MPEG-TS
         // muxer: each packet reaches the file as it is muxed, so a killed
@@ -56,16 +62,24 @@ public enum RecorderCommand {
         }
 
         // Output 2: latest.jpg for instant snapshots (full-range JPEG without
-        // the deprecated yuvj pixel formats, so the log stays quiet).
+        // the deprecated yuvj pixel formats, so the log stays quiet). One
+        // JPEG encoder thread: one picture a second needs no more, and each
+        // thread holds its own buffers (docs/motion-design.md, "Memory").
+        // With motion on, latest.jpg and the motion metric share one
+        // low-rate branch of a filter graph instead.
+        if motion { return args + MotionGraph.outputs(camera: camera, masks: spec.motion.masks, layout: layout) }
         args += ["-map", "0:v:0", "-an", "-vf", "fps=1,scale=out_range=full", "-pix_fmt", "yuv420p", "-color_range", "pc",
-                 "-strict", "-1", "-c:v", "mjpeg", "-q:v", "5",
+                 "-strict", "-1", "-c:v", "mjpeg", "-q:v", "5", "-threads", "1",
                  "-f", "image2", "-update", "1", "-atomic_writing", "1", layout.latestSnapshot(camera)]
         return args
     }
 
     /// Input options for a source. `-re` paces the synthetic camera at real
     /// time (lavfi otherwise produces frames as fast as the CPU allows).
-    public static func input(_ source: CameraSource, video: VideoSettings, keyframesOnlyForDecoding: Bool, capture: CaptureMode? = nil) -> [String] {
+    /// - Parameter oneDecoderThread: decode with one thread (a copying
+    ///   recorder decodes only for latest.jpg and motion, at 1–2 fps).
+    public static func input(_ source: CameraSource, video: VideoSettings, keyframesOnlyForDecoding: Bool, oneDecoderThread: Bool = false,
+                             capture: CaptureMode? = nil) -> [String] {
         switch source {
         case .test(let p):
             return ["-re", "-f", "lavfi", "-i", "\(p.pattern)=size=\(p.size):rate=\(p.fps)"]
@@ -78,8 +92,11 @@ public enum RecorderCommand {
             // monotonic across the camera's own timestamp resets.
             var args = ["-rtsp_transport", "tcp", "-timeout", "10000000",
                         "-fflags", "+genpts+discardcorrupt", "-use_wallclock_as_timestamps", "1"]
-            // When packets are copied, only latest.jpg decodes: keyframes are enough.
+            // When packets are copied, only latest.jpg decodes: keyframes are
+            // enough, and one decoder thread (frame threads hold a picture
+            // each: −6.5 MB at 360p, docs/motion-design.md "Memory").
             if keyframesOnlyForDecoding { args += ["-skip_frame", "nokey"] }
+            if keyframesOnlyForDecoding || oneDecoderThread { args += ["-threads", "1"] }
             return args + ["-i", url]
         case .v4l2(let device):
             var args = ["-f", "v4l2", "-thread_queue_size", "64"]

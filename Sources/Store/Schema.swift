@@ -211,6 +211,48 @@ enum Schema {
         DROP TABLE outbox;
         ALTER TABLE outbox_new RENAME TO outbox;
         """),
+        // Issue 13: motion events and, per camera, how far its motion file
+        // was read with the tracker's state at that point. Both change in
+        // one transaction per batch of samples, so a restart neither loses
+        // nor repeats an event. An event is known by (camera, start): it is
+        // inserted once, when announced, and then only updated.
+        Migration(name: "0006_motion", sql: """
+        CREATE TABLE motion_events (
+            id INTEGER PRIMARY KEY,
+            camera TEXT NOT NULL REFERENCES cameras(id),
+            start_ms INTEGER NOT NULL,
+            last_ms INTEGER NOT NULL,
+            end_ms INTEGER,
+            peak REAL NOT NULL CHECK (peak >= 0),
+            UNIQUE (camera, start_ms),
+            CHECK (last_ms >= start_ms),
+            CHECK (end_ms IS NULL OR end_ms = last_ms)
+        );
+        CREATE INDEX motion_events_start ON motion_events(start_ms);
+        CREATE TABLE motion_cursor (
+            camera TEXT PRIMARY KEY REFERENCES cameras(id),
+            file_offset INTEGER NOT NULL CHECK (file_offset >= 0),
+            last_stamp INTEGER NOT NULL,
+            phase TEXT NOT NULL CHECK (phase IN ('idle', 'pending', 'active')),
+            phase_start INTEGER,
+            phase_last INTEGER,
+            phase_peak REAL,
+            updated_at INTEGER NOT NULL,
+            CHECK ((phase = 'idle') = (phase_start IS NULL)),
+            CHECK ((phase_start IS NULL) = (phase_last IS NULL) AND (phase_start IS NULL) = (phase_peak IS NULL))
+        );
+        CREATE TABLE outbox_new (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('ack', 'state', 'recording', 'discovered', 'uploaded', 'recording_lost', 'motion')),
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        INSERT INTO outbox_new SELECT seq, kind, payload, created_at FROM outbox;
+        DELETE FROM sqlite_sequence WHERE name = 'outbox_new';
+        INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox_new', seq FROM sqlite_sequence WHERE name = 'outbox';
+        DROP TABLE outbox;
+        ALTER TABLE outbox_new RENAME TO outbox;
+        """),
     ]
 
     /// Applies the migrations `connection` has not seen yet; returns their names.

@@ -133,20 +133,27 @@ struct CamerasRemove: AsyncParsableCommand {
     }
 }
 
-/// `camgate events`: the agent's event log, newest first.
+/// `camgate events`: the agent's event log, newest first; `--motion`: the motion events.
 struct Events: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The agent's event log (starts, exits, retention, cloud), newest first.")
+    static let configuration = CommandConfiguration(abstract: "The agent's event log (starts, exits, retention, cloud), newest first; with --motion, the motion events.")
     @OptionGroup var data: DataDirectoryOptions
     @Option(name: .long, help: "Only this camera.") var camera: String?
     @Option(name: .long, help: "At most this many (1-1000).") var limit: Int = 50
+    @Flag(name: .long, help: "The motion events (start, end, peak, segments) instead of the log.") var motion = false
+    @Option(name: .long, help: "With --motion: only events open or ended since this RFC 3339 time.") var since: String?
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func validate() throws {
         if let camera, let problem = CameraID.problem(with: camera) { throw ValidationError(problem) }
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be from 1 to 1000") }
+        if let since {
+            guard motion else { throw ValidationError("--since goes with --motion") }
+            guard Timestamp.parseRFC3339(since) != nil else { throw ValidationError("--since must be an RFC 3339 time, e.g. 2026-11-29T10:00:00Z") }
+        }
     }
 
     func run() async throws {
+        if motion { return try await MotionEvents.print(data, camera: camera, since: since, limit: limit, json: json) }
         var path = "/api/v1/events?limit=\(limit)"
         if let camera { path += "&camera=\(PercentEncoding.encode(camera))" }
         let events: JSONValue

@@ -22,7 +22,7 @@ import TestSupport
             "-segment_list", "/var/lib/camgate/run/front/segments.csv", "-segment_list_type", "csv",
             "/var/lib/camgate/recordings/front/%Y-%m-%d/%Y%m%dT%H%M%SZ.ts",
             "-map", "0:v:0", "-an", "-vf", "fps=1,scale=out_range=full", "-pix_fmt", "yuv420p", "-color_range", "pc",
-            "-strict", "-1", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2", "-update", "1", "-atomic_writing", "1",
+            "-strict", "-1", "-c:v", "mjpeg", "-q:v", "5", "-threads", "1", "-f", "image2", "-update", "1", "-atomic_writing", "1",
             "/var/lib/camgate/run/front/latest.jpg",
         ])
     }
@@ -41,8 +41,8 @@ import TestSupport
         let spec = CameraSpec(source: .rtsp(url: url), record: true)
         #expect(RecorderCommand.encoder(for: spec) == .copy)
         let args = RecorderCommand.arguments(camera: Self.cam, spec: spec, policy: RecordingPolicy(), layout: Self.layout, encoder: .copy)
-        #expect(Array(args[6..<19]) == ["-rtsp_transport", "tcp", "-timeout", "10000000", "-fflags", "+genpts+discardcorrupt",
-                                        "-use_wallclock_as_timestamps", "1", "-skip_frame", "nokey", "-i", url, "-map"])
+        #expect(Array(args[6..<21]) == ["-rtsp_transport", "tcp", "-timeout", "10000000", "-fflags", "+genpts+discardcorrupt",
+                                        "-use_wallclock_as_timestamps", "1", "-skip_frame", "nokey", "-threads", "1", "-i", url, "-map"])
         #expect(args.contains("copy"))
         #expect(args.filter { $0 == url }.count == 1, "the URL is one argv element, untouched (no shell)")
     }

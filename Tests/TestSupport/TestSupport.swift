@@ -201,8 +201,10 @@ public final class RTSPTestServer: @unchecked Sendable {
     /// - Parameters:
     ///   - port: 0 lets the server pick a free one.
     ///   - keyframeInterval: frames between keyframes (15 fps: 15 is one a second).
-    public init(port: UInt16 = 0, logDirectory: String, keyframeInterval: Int = 15) async throws {
-        process = try ChildProcess("/usr/bin/python3", [Repository.fixture("rtsp_server.py"), String(port), "/cam", String(keyframeInterval)],
+    ///   - clip: serve this H.264 MP4 instead (each client gets it from its first frame).
+    public init(port: UInt16 = 0, logDirectory: String, keyframeInterval: Int = 15, clip: String? = nil) async throws {
+        let mode = clip.map { ["--file", $0] } ?? [String(keyframeInterval)]
+        process = try ChildProcess("/usr/bin/python3", [Repository.fixture("rtsp_server.py"), String(port), "/cam"] + mode,
                                    logPath: "\(logDirectory)/rtsp-\(UInt32.random(in: 0...UInt32.max)).log")
         let process = process
         guard await waitUntil(timeout: .seconds(15), { process.log.contains("ready") || !process.isRunning }), process.isRunning,

@@ -66,6 +66,8 @@ extension APIRoutes {
                     cameras.map { ([("camera", $0.rawValue)], Double(counters.segmentsWritten[$0] ?? 0)) })
         out.counter("camgate_recorded_bytes_total", "Bytes of finished segments since the agent started.",
                     cameras.map { ([("camera", $0.rawValue)], Double(counters.bytesRecorded[$0] ?? 0)) })
+        out.counter("camgate_motion_events_total", "Motion events announced since the agent started.",
+                    cameras.map { ([("camera", $0.rawValue)], Double(counters.motionEvents[$0] ?? 0)) })
         let newest = (try? await store.newestSegmentStarts()) ?? [:]
         let now = WallClock.nowMilliseconds()
         out.gauge("camgate_newest_segment_age_seconds", "Seconds since the newest segment of each camera began.",

@@ -75,6 +75,7 @@ public struct APIRoutes: APIHandler {
         case .download(let id): try r.allow("GET"); return try await download(id, r)
         case .inventory: try r.allow("GET"); return try await inventory()
         case .events: try r.allow("GET"); return .json(try await events(r))
+        case .motion: try r.allow("GET"); return .json(try await motion(r))
         case .rescan: try r.allow("POST"); return .json(try await rescan())
         case .reconnect: try r.allow("POST"); return .json(await reconnect())
         case .cloud: try r.allow("GET"); return .json(try await CloudReport.status(store: store, agentRunning: true))
@@ -121,7 +122,7 @@ public struct APIRoutes: APIHandler {
 
 /// The routes, from the path's decoded segments.
 enum APIRoute: Equatable {
-    case page, metrics, status, cameras, inventory, events, rescan, reconnect, recordings, cloud, cloudEvents
+    case page, metrics, status, cameras, inventory, events, motion, rescan, reconnect, recordings, cloud, cloudEvents
     case camera(String), snapshot(String), restart(String), timeline(String)
     case recording(Int64), download(Int64)
     case streamStatus, streamStart, streamStop, configURLs
@@ -162,6 +163,7 @@ enum APIRoute: Equatable {
         case ("recordings", 3) where s[2] == "download": Int64(s[1]).map(APIRoute.download) ?? .unknown
         case ("inventory", 1): .inventory
         case ("events", 1): .events
+        case ("motion", 1): .motion
         case ("hardware", 2) where s[1] == "rescan": .rescan
         case ("cloud", 1): .cloud
         case ("cloud", 2) where s[1] == "reconnect": .reconnect

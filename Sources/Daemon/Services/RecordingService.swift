@@ -110,6 +110,7 @@ public struct RecordingService: Service {
             }
         }
         group.addTask { await every(options.indexInterval) { await agent.indexTick() } }
+        group.addTask { await every(options.motionInterval) { await agent.motionTick() } }
         group.addTask { await every(options.healthInterval) { await agent.healthTick() } }
         group.addTask {
             await agent.enforceRetention()
