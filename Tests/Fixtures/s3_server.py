@@ -278,7 +278,10 @@ def main():
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGUSR1, lambda *_: SERVER.up.set())
     print("ready", SERVER.port, flush=True)
-    stop.wait()
+    # Ends with the test process that started it, even when that one could not stop it (killed, or it exited first).
+    parent = os.getppid()
+    while not stop.wait(1.0) and os.getppid() == parent:
+        pass
     SERVER.server.shutdown()
     return 0
 
