@@ -1,15 +1,11 @@
 import Crypto
 import Platform
 
-/// Digests of a segment, read from disk in 64 KiB chunks (never the whole
+/// Digests of a segment, read from disk in 1 MiB chunks (never the whole
 /// file in memory): the sha256 that names its content in the target
 /// request and the report, and the MD5 of a part, to check S3's ETag.
 public enum FileDigest {
-    /// The upload's own chunk size. With 1 MiB reads the heap (RssAnon)
-    /// grew 7.2 MB over idle while uploading, with 64 KiB 4.8 MB
-    /// (bench/upload.py, debug build): large freed buffers stay in malloc's
-    /// per-thread arenas. The read count is no cost at these sizes.
-    static let chunk = 64 << 10
+    static let chunk = 1 << 20
 
     /// Lower-case hex sha256 of the whole file, and its size.
     public static func sha256(of path: String) throws(SystemError) -> (hex: String, bytes: Int64) {
