@@ -1,5 +1,8 @@
-"""Helpers shared by the benchmark scripts: /proc readings and process lookup."""
+"""Helpers shared by the benchmark scripts: /proc readings, process lookup, waiting."""
 import os
+import signal
+import subprocess
+import time
 
 
 def command_lines():
@@ -27,3 +30,23 @@ def print_table(rows):
     for name, value, target, ok in rows:
         mark = "" if ok is None else ("yes" if ok else "NO")
         print(f"| {name.ljust(w)} | {value} | {target} | {mark} |")
+
+
+def wait_for(cond, timeout, step=0.1):
+    """Calls `cond` every `step` seconds until it returns something true or `timeout` passed; its last answer."""
+    end = time.monotonic() + timeout
+    while True:
+        r = cond()
+        if r or time.monotonic() >= end:
+            return r
+        time.sleep(step)
+
+
+def stop_process(p, timeout=30):
+    """SIGTERM, then SIGKILL when it has not exited within `timeout` seconds."""
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()

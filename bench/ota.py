@@ -45,7 +45,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import command_lines, print_table  # noqa: E402
+from common import command_lines, print_table, wait_for  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
@@ -73,15 +73,6 @@ def run(argv, **kw):
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {r.returncode}: {r.stdout}{r.stderr}")
     return r.stdout
-
-
-def wait_for(cond, timeout, step=0.1):
-    end = time.monotonic() + timeout
-    while True:
-        r = cond()
-        if r or time.monotonic() >= end:
-            return r
-        time.sleep(step)
 
 
 def spawn(argv, logfile):

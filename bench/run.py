@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """camgate benchmark: footprint and timing of the agent, next to bare ffmpeg.
 
-usage: bench/run.py [--quick] [--binary PATH] [--simulator PATH] [--only core|hardware|mediamtx|cloud|api|reliability|provision|ota]
+usage: bench/run.py [--quick] [--binary PATH] [--simulator PATH] [--only core|hardware|mediamtx|cloud|api|reliability|provision|ota|upload]
 
 Builds the static release binary (unless --binary is given), then measures
 and prints a table:
@@ -22,7 +22,9 @@ bench/api.py (the local API: status latency, 200 concurrent clients,
 (a full disk: recording gaps, the free-space floor, a start on a full
 disk) and bench/ota.py (signed updates: the payload size, a cloud
 ota_update to commit, the recording across it, the rollback of a build
-that exits at once). `--only NAME` runs one section.
+that exits at once) and bench/upload.py (uploads to moto's S3: throughput
+beside curl -T, the cap, bytes re-sent after an outage, a backlog over an
+outage, RSS while uploading). `--only NAME` runs one section.
 """
 import json
 import os
@@ -334,6 +336,10 @@ def main():
     if only in (None, "ota"):
         print()
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "ota.py"), "--binary", binary, "--simulator", simulator]
+                       + (["--quick"] if QUICK else []), check=True)
+    if only in (None, "upload"):
+        print()
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "upload.py"), "--binary", binary, "--simulator", simulator]
                        + (["--quick"] if QUICK else []), check=True)
 
 

@@ -45,6 +45,7 @@ extension StatusReport {
         }
         if let device = json["device"], device != .null { lines += DeviceReport.text(of: device) }
         if let software = json["software"], software != .null { lines += SoftwareReport.text(of: software) }
+        if let uploads = json["uploads"], uploads != .null { lines += UploadReport.text(of: uploads) }
         if case .array(let items)? = json["viewing"] {
             let viewing = items.compactMap(ViewingReport.init(json:))
             if !viewing.isEmpty { lines.append("\nviewing:\n" + viewing.map(\.text).joined(separator: "\n")) }

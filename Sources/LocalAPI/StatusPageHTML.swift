@@ -253,6 +253,10 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
       <h3>Cloud link</h3>
       <div class="card-body" id="cloud"><span class="muted">–</span></div>
     </section>
+    <section class="card" id="uploads-card">
+      <h3>Uploads</h3>
+      <div class="card-body" id="uploads-body"><span class="muted">–</span></div>
+    </section>
     <section class="card" id="device-card">
       <h3>Device</h3>
       <div class="card-body" id="device-body"><span class="muted">–</span></div>
@@ -846,6 +850,36 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
       kv);
   }
 
+  // The upload queue and the segment on its way (docs/uploads.md).
+  function renderUploads(up) {
+    var box = $('uploads-body');
+    if (!up) { box.replaceChildren(el('span', { class: 'muted', text: 'Not reported by this agent.' })); return; }
+    var failed = Number(up.failed) || 0, waiting = (Number(up.queued) || 0) + (Number(up.uploading) || 0);
+    var stats = el('div', { class: 'stats' }, [
+      stat('queued', String(waiting), waiting > 100 ? 'warn' : null),
+      stat('uploaded', str(up.done, '0'), null),
+      stat('failed', String(failed), failed > 0 ? 'warn' : null),
+      stat('to send', fmtBytes(Number(up.pending_bytes) || 0))
+    ]);
+    var kv = el('dl', { class: 'kv flush' });
+    var rows = [kvRow('Mode', str(up.mode, 'none') + (Number(up.max_kbps) > 0 ? ', cap ' + up.max_kbps + ' kbit/s' : '') + ', ' + str(up.order, 'oldest') + ' first')];
+    var c = up.current;
+    if (c) rows.push(kvRow('Uploading', str(c.camera) + '/' + str(c.file) + ' · ' + Math.floor((Number(c.progress) || 0) * 100) + ' % of ' + fmtBytes(Number(c.bytes) || 0)));
+    if (up.bytes_sent !== null && up.bytes_sent !== undefined) rows.push(kvRow('Sent since start', fmtBytes(Number(up.bytes_sent) || 0)));
+    if (up.held_until) rows.push(kvRow('Endpoint held', 'until ' + fmtWhen(up.held_until), 'warn'));
+    rows.push(kvRow('Last error', str(up.last_error, 'none'), up.last_error ? 'err' : 'muted'));
+    rows.forEach(function (r) { kv.appendChild(r[0]); kv.appendChild(r[1]); });
+    var parts = [stats];
+    if (c) {
+      var bar = el('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(Math.floor((Number(c.progress) || 0) * 100)) });
+      var fill = el('div', { class: 'fill rec' }); fill.style.width = ((Number(c.progress) || 0) * 100).toFixed(1) + '%';
+      bar.appendChild(fill);
+      parts.push(bar);
+    }
+    parts.push(kv);
+    box.replaceChildren.apply(box, parts);
+  }
+
   function renderDevice(device, software) {
     var box = $('device-body');
     if (device === null || device === undefined) {
@@ -956,6 +990,7 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 10px
       renderCameras(st);
       renderStorage(st.storage);
       renderCloud(st.cloud);
+      renderUploads(st.uploads);
       renderDevice(st.device, st.software);
       renderEncoders(st.encoders);
       renderEvents(answers[1]);

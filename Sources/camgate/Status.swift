@@ -32,15 +32,20 @@ struct Status: AsyncParsableCommand {
             viewing = await ViewingReport.build(store: store, desired: desired).filter(\.enabled)
         }
         let device = Board.localReport()
+        // A database from before the upload queue (read-only: not migrated) has no uploads block.
+        let policy = (try? await store.desiredState())?.state.upload ?? UploadPolicy()
+        let uploads = (try? await UploadReport.build(store: store, policy: policy))?.json ?? .null
         if json {
             guard case .object(var fields) = report.json else { return }
             fields["device"] = device?.json ?? .null
             fields["viewing"] = .array(viewing.map(\.json))
+            fields["uploads"] = uploads
             fields["answered_by"] = .string("database")
             print(JSONValue.object(fields).serialized())
         } else {
             print(report.text)
             if let device { print(DeviceReport.text(of: device.json).joined(separator: "\n")) }
+            if uploads != .null { print(UploadReport.text(of: uploads).joined(separator: "\n")) }
             if !viewing.isEmpty { print("\nviewing:\n" + viewing.map(\.text).joined(separator: "\n")) }
         }
     }

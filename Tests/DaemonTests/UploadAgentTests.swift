@@ -28,8 +28,8 @@ import TestSupport
     /// A first run stores the cloud's desired state (the camera, the upload
     /// policy); the segments seeded after it are recovered and queued at
     /// the next boot, as a crash's leftovers would be.
-    func learnDesiredState(_ sim: CloudSimulatorProcess, upload: String) async throws {
-        try await sim.control("POST", "desired", #"{"cameras": \#(Self.camera), "recording": {"segment_seconds": 5, "retain_days": 1, "min_free_percent": 1}, "upload": \#(upload)}"#)
+    func learnDesiredState(_ sim: CloudSimulatorProcess, upload: String, cameras: String = UploadAgentTests.camera, segmentSeconds: Int = 5) async throws {
+        try await sim.control("POST", "desired", #"{"cameras": \#(cameras), "recording": {"segment_seconds": \#(segmentSeconds), "retain_days": 1, "min_free_percent": 1}, "upload": \#(upload)}"#)
         let agent = try startAgent(sim, log: "agent-first.log")
         let applied = try await waitUntil(timeout: .seconds(30)) {
             try await sim.reports().contains { $0["kind"]?.stringValue == "state" && ($0["applied_revision"]?.int64Value ?? 0) >= 1 }

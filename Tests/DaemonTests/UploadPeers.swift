@@ -12,8 +12,11 @@ final class S3Fixture: @unchecked Sendable {
     let transport: HTTPTransport
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    init(directory: String) async throws {
-        process = try ChildProcess("\(Repository.root)/.venv-test/bin/python", [Repository.fixture("s3_server.py"), "--port", "0"],
+    /// - Parameter credentialsFile: presigned requests must be signed with
+    ///   this key pair (the fixture verifies SigV4; moto does not).
+    init(directory: String, credentialsFile: String? = nil) async throws {
+        let verify = credentialsFile.map { ["--credentials-file", $0] } ?? []
+        process = try ChildProcess("\(Repository.root)/.venv-test/bin/python", [Repository.fixture("s3_server.py"), "--port", "0"] + verify,
                                    logPath: "\(directory)/s3-\(UInt32.random(in: 0...UInt32.max)).log")
         let process = process
         guard await waitUntil(timeout: .seconds(30), { process.log.contains("ready ") || !process.isRunning }),

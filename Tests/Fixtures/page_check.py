@@ -16,7 +16,8 @@ within the budget, whatever the machine's speed. Checks on the DOM dump:
   - <body data-ready="1"> (the first status render happened);
   - per expected camera: a card [data-camera=ID], its <img data-loaded="1">
     (a snapshot decoded with naturalWidth > 0) and its timeline data-spans >= 1;
-  - the Device card shows the board and the software (version, previous, last update).
+  - the Device card shows the board and the software (version, previous, last update);
+  - the Uploads card shows the queue's counts, the mode and the last error.
 Then a second run takes the screenshot (1280x1000).
 
 Prints one PASS/FAIL line per check; exits 0 when all pass, 1 when a check
@@ -199,6 +200,9 @@ def main():
         body = text.split('id="device-body"', 1)[1][:4000] if 'id="device-body"' in text else ""
         report("<dt>Board</dt>" in body and "<dt>Software</dt>" in body,
                "device card: Board and Software rows (the software running, its previous version, the last update)")
+        uploads = text.split('id="uploads-body"', 1)[1][:4000] if 'id="uploads-body"' in text else ""
+        report('<span>queued</span>' in uploads and "<dt>Mode</dt>" in uploads and "<dt>Last error</dt>" in uploads,
+               "uploads card: queued/uploaded/failed counts, the mode and the last error")
         others = [c.camera for c in page.cards if c.camera not in expected]
         if others:
             print("INFO other cards on the page: %s" % ", ".join(others), flush=True)

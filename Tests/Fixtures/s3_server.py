@@ -21,13 +21,25 @@ expired". Control endpoints for tests (never in a real S3):
        moto); `wrong_etags`: the next N PUTs are stored but answered with an
        ETag that is not their MD5.
   POST /__camgate/down {"seconds": 60}  stop listening, reset every open
-       connection, listen again after that long (moto keeps its state: the
-       same process).
-  GET  /__camgate/log  every S3 request: method, path, part, upload_id, bytes, status.
+       connection, listen again after that long, or at once on SIGUSR1
+       (moto keeps its state: the same process).
+  GET  /__camgate/log  every S3 request: method, path, part, upload_id, bytes, status,
+       t0 (arrived) and t1 (answered; the body was read), `time.time()` seconds,
+       and, with --credentials-file, signature: "valid" or "invalid" for a
+       presigned request.
+
+--credentials-file PATH ({"access_key_id", "secret_access_key"}, the agent's
+standalone `s3.credentials_file`): every presigned request (X-Amz-Signature in
+the query) is checked here, by a SigV4 query-string verifier written from the
+AWS documentation (moto checks no presigned signature); a mismatch is refused
+403 SignatureDoesNotMatch like S3. At start the verifier is checked against a
+URL botocore presigns (accepted) and the same URL with one signature digit
+changed (refused), so it cannot pass everything by mistake.
 """
 import argparse
 import calendar
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -50,8 +62,9 @@ from werkzeug.serving import make_server  # noqa: E402
 class Middleware:
     """Expiry like S3, faults, a request log and an outage switch around moto's app."""
 
-    def __init__(self, app):
+    def __init__(self, app, credentials=None):
         self.app = app
+        self.credentials = credentials
         self.lock = threading.Lock()
         self.log = []
         self.complete_statuses = []
@@ -67,7 +80,8 @@ class Middleware:
         query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         method = environ["REQUEST_METHOD"]
         entry = {"method": method, "path": path, "part": (query.get("partNumber") or [None])[0],
-                 "upload_id": (query.get("uploadId") or [None])[0], "bytes": int(environ.get("CONTENT_LENGTH") or 0)}
+                 "upload_id": (query.get("uploadId") or [None])[0], "bytes": int(environ.get("CONTENT_LENGTH") or 0),
+                 "t0": time.time()}
         sock = environ.get("werkzeug.socket")
         with self.lock:
             self.log.append(entry)
@@ -80,6 +94,11 @@ class Middleware:
                 self.sockets.discard(sock)
 
     def answer(self, environ, start_response, method, query, entry):
+        if self.credentials and "X-Amz-Signature" in query:
+            entry["signature"] = "valid" if verify_presigned(method, environ, self.credentials) else "invalid"
+            if entry["signature"] == "invalid":
+                environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+                return self.error(start_response, entry, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match")
         if expired(query):
             return self.error(start_response, entry, 403, "AccessDenied", "Request has expired")
         fault = self.take_fault(method, query)
@@ -90,6 +109,7 @@ class Middleware:
 
         def recording_start(status, headers, exc_info=None):
             entry["status"] = int(status.split()[0])
+            entry["t1"] = time.time()
             if wrong:
                 headers = [(k, v) for k, v in headers if k.lower() != "etag"] + [("ETag", '"%s"' % hashlib.md5(b"wrong").hexdigest())]
             return start_response(status, headers, exc_info)
@@ -112,6 +132,7 @@ class Middleware:
 
     def error(self, start_response, entry, status, code, message):
         entry["status"] = status
+        entry["t1"] = time.time()
         body = ('<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message></Error>' % (code, message)).encode()
         start_response("%d %s" % (status, code), [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
         return [body]
@@ -144,6 +165,53 @@ class Middleware:
                 pass
 
 
+def quote(text):
+    return urllib.parse.quote(text, safe="-_.~")
+
+
+def verify_presigned(method, environ, credentials):
+    """SigV4, query-string form (AWS: "Authenticating Requests: Using Query
+    Parameters"): the canonical request from what arrived on the wire."""
+    raw = environ.get("REQUEST_URI") or environ.get("RAW_URI") or ""
+    path, _, raw_query = raw.partition("?")
+    pairs = [p.split("=", 1) + [""] for p in raw_query.split("&") if p]
+    params = [(urllib.parse.unquote(k), urllib.parse.unquote(v[0] if v else "")) for k, *v in pairs]
+    given = dict(params).get("X-Amz-Signature", "")
+    query = "&".join("%s=%s" % kv for kv in sorted((quote(k), quote(v)) for k, v in params if k != "X-Amz-Signature"))
+    values = dict(params)
+    signed = values.get("X-Amz-SignedHeaders", "")
+    headers = "".join("%s:%s\n" % (h, " ".join((environ.get("HTTP_" + h.upper().replace("-", "_")) or "").split()))
+                      for h in signed.split(";"))
+    canonical = "\n".join([method, path or "/", query, headers, signed, "UNSIGNED-PAYLOAD"])
+    credential = values.get("X-Amz-Credential", "").split("/")
+    if len(credential) != 5 or credential[0] != credentials["access_key_id"]:
+        return False
+    date, scope = values.get("X-Amz-Date", ""), "/".join(credential[1:])
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    key = ("AWS4" + credentials["secret_access_key"]).encode()
+    for part in credential[1:]:
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, given)
+
+
+def check_verifier(port, credentials):
+    """The verifier accepts botocore's own presigned URL and refuses it with one digit changed."""
+    from botocore.config import Config
+    s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
+                      aws_access_key_id=credentials["access_key_id"], aws_secret_access_key=credentials["secret_access_key"],
+                      config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": "camgate-test", "Key": "a/b c.ts"}, ExpiresIn=600)
+    parsed = urllib.parse.urlsplit(url)
+    environ = {"REQUEST_URI": parsed.path + "?" + parsed.query, "HTTP_HOST": parsed.netloc}
+    good = verify_presigned("PUT", environ, credentials)
+    signature = parsed.query.rsplit("X-Amz-Signature=", 1)[1][:64]
+    tampered = parsed.query.replace(signature, signature[:-1] + ("0" if signature[-1] != "0" else "1"))
+    bad = verify_presigned("PUT", dict(environ, REQUEST_URI=parsed.path + "?" + tampered), credentials)
+    if not good or bad:
+        raise SystemExit("the SigV4 verifier is wrong (botocore's URL accepted: %s, tampered accepted: %s)" % (good, bad))
+
+
 def expired(query):
     date, expires = (query.get("X-Amz-Date") or [None])[0], (query.get("X-Amz-Expires") or [None])[0]
     if not date or not expires:
@@ -156,10 +224,11 @@ def expired(query):
 
 
 class Server:
-    def __init__(self, port):
-        self.middleware = Middleware(DomainDispatcherApplication(create_backend_app))
+    def __init__(self, port, credentials=None):
+        self.middleware = Middleware(DomainDispatcherApplication(create_backend_app), credentials)
         self.port = port
         self.server = None
+        self.up = threading.Event()
         self.start()
 
     def start(self):
@@ -173,7 +242,8 @@ class Server:
         server.shutdown()
         server.server_close()
         self.middleware.reset_connections()
-        time.sleep(seconds)
+        self.up.clear()
+        self.up.wait(seconds)
         self.start()
         print("up again", flush=True)
 
@@ -187,19 +257,31 @@ def main():
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--bucket", default="camgate-test")
     parser.add_argument("--log-requests", action="store_true", help="log each request on stderr")
+    parser.add_argument("--credentials-file", help="verify presigned requests signed with this key pair (JSON)")
     args = parser.parse_args()
+    credentials = None
+    if args.credentials_file:
+        with open(args.credentials_file) as f:
+            credentials = json.load(f)
     if not args.log_requests:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    SERVER = Server(args.port)
+    SERVER = Server(args.port, credentials)
+    if credentials:
+        check_verifier(SERVER.port, credentials)
+        print("sigv4 verifier: accepts botocore's presigned URL, refuses a tampered one", flush=True)
     s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:%d" % SERVER.port, region_name="us-east-1")
     s3.create_bucket(Bucket=args.bucket)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGUSR1, lambda *_: SERVER.up.set())
     print("ready", SERVER.port, flush=True)
-    stop.wait()
+    # Ends with the test process that started it, even when that one could not stop it (killed, or it exited first).
+    parent = os.getppid()
+    while not stop.wait(1.0) and os.getppid() == parent:
+        pass
     SERVER.server.shutdown()
     return 0
 

@@ -1,4 +1,5 @@
 import CamgateCore
+import Store
 @testable import Daemon
 @testable import LocalAPI
 import Testing
@@ -56,6 +57,8 @@ import Testing
         (["api", "v1", "recordings", "17"], .recording(17)),
         (["api", "v1", "recordings", "17", "download"], .download(17)),
         (["api", "v1", "recordings", "x", "download"], .unknown),
+        (["api", "v1", "uploads"], .uploads),
+        (["api", "v1", "uploads", "3"], .unknown),
         (["api", "v1", "hardware", "rescan"], .rescan),
         (["api", "v1", "cloud", "reconnect"], .reconnect),
         (["api", "v1", "cloud"], .cloud),
@@ -121,5 +124,39 @@ import Testing
     ])
     func acceptsOnlyTheExactToken(header: String, accepted: Bool) {
         #expect(BearerToken.matches(header, "0123456789abcdef") == accepted)
+    }
+}
+
+@Suite struct UploadReportTests {
+    static func report(_ progress: UploadProgress?) throws -> UploadReport {
+        var summary = UploadQueueSummary()
+        (summary.queued, summary.uploading, summary.done, summary.failed, summary.pendingBytes) = (4, 1, 9, 1, 50_000_000)
+        var report = UploadReport(policy: UploadPolicy(mode: .all, maxKbps: 8000), summary: summary)
+        if let progress {
+            report.bytesSent = progress.bytesSent
+            report.segmentsLost = 0
+            report.current = progress.current.map { .init(camera: $0.camera, file: $0.file, bytes: $0.bytes, sentBytes: $0.sentBytes) }
+            report.lastError = progress.lastError
+        }
+        return report
+    }
+
+    @Test func showsTheQueueTheSegmentOnItsWayAndARedactedError() throws {
+        var progress = UploadProgress()
+        progress.bytesSent = 123_000_000
+        progress.current = .init(camera: try CameraID("front"), file: "20261130T010000Z.ts", bytes: 1000, sentBytes: 1250)
+        progress.lastError = "PUT https://s3.example/b/k?X-Amz-Signature=deadbeef: HTTP 503"
+        let json = try Self.report(progress).json
+        #expect(json["current"]?["sent_bytes"] == .int(1000) && json["current"]?["progress"] == .double(1), "a resend never shows more than the file")
+        #expect(json["last_error"]?.stringValue?.contains("deadbeef") == false && json["bytes_sent"] == .int(123_000_000))
+        let text = UploadReport.text(of: try JSONValue.parse(json.serialized())).joined(separator: "\n")
+        #expect(text.contains("uploads: all, cap 8000 kbit/s; 4 queued, 1 uploading, 9 done, 1 failed; 50.0 MB to send, 123.0 MB sent since start"), "\(text)")
+        #expect(text.contains("uploading: front/20261130T010000Z.ts 100% of 1.0 KB") && !text.contains("deadbeef"), "\(text)")
+    }
+
+    @Test func fromTheDatabaseWhatOnlyARunningUploaderKnowsIsNull() throws {
+        let json = try Self.report(nil).json
+        #expect(json["bytes_sent"] == .null && json["lost"] == .null && json["held_until"] == .null)
+        #expect(UploadReport.text(of: .object(["mode": .string("none"), "queued": .int(0)])) == ["uploads: none"])
     }
 }

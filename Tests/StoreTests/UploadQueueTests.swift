@@ -126,6 +126,31 @@ import TestSupport
         #expect(summary.queued == 1 && summary.uploading == 1 && summary.done == 1 && summary.failed == 0)
         #expect(summary.pendingBytes == 1001 + 1002 && summary.partBytes == 500)
     }
+
+    @Test func theQueueListsInPagesByStateAndCameraWithTheBytesS3Has() async throws {
+        let (store, _, ids) = try await storeWithSegments(5)
+        _ = try await store.queueUploads(recordingIDs: ids)
+        let rows = try await store.pendingUploads()
+        try await store.startUpload(id: rows[2].id, objectKey: "k2", uploadID: "u2", partSize: 5 << 20)
+        try await store.storePart(upload: rows[2].id, number: 1, etag: "\"p1\"", bytes: 600)
+        try await store.storePart(upload: rows[2].id, number: 2, etag: "\"p2\"", bytes: 400)
+        try await store.noteUploadFailure(id: rows[3].id, error: "PUT https://s3.example/b/k?X-Amz-Signature=abc: HTTP 503", nextAttemptMs: 9)
+        _ = try await store.finishUpload(id: rows[0].id, objectKey: "k0", etag: "\"e\"", report: nil)
+
+        let first = try await store.uploads(UploadQuery(limit: 2))
+        let second = try await store.uploads(UploadQuery(afterID: first.last?.row.id, limit: 2))
+        let third = try await store.uploads(UploadQuery(afterID: second.last?.row.id, limit: 2))
+        #expect((first + second + third).map(\.row.id) == rows.map(\.id), "every row once, in the order queued")
+        #expect(try await store.uploads(UploadQuery(state: .done)).map(\.row.objectKey) == ["k0"])
+        #expect(try await store.uploads(UploadQuery(camera: try CameraID("back"))).isEmpty)
+        let uploading = try await store.uploads(UploadQuery(state: .uploading))
+        #expect(uploading.map(\.storedBytes) == [1000], "the stored parts' bytes")
+
+        let activity = try await store.uploadActivity()
+        #expect(activity.current?.row.id == rows[2].id && activity.current?.storedBytes == 1000)
+        let error = try #require(activity.lastError)
+        #expect(error.contains("HTTP 503") && !error.contains("abc"), "the newest error, stored redacted: \(error)")
+    }
 }
 
 extension UploadQueueTests {

@@ -28,6 +28,8 @@ extension APIRoutes {
         let desired = await agent.desiredState
         let viewing = desired.cameras.values.contains(where: \.view) ? await ViewingReport.build(store: store, desired: desired).filter(\.enabled) : []
         root["viewing"] = .array(viewing.map(\.json))
+        root["uploads"] = try await UploadReport.build(store: store, policy: desired.upload, progress: await context.uploadProgress?(),
+                                                       segmentsLost: await agent.counters.uploadSegmentsLost).json
         return .object(root)
     }
 

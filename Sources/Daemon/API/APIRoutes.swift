@@ -72,6 +72,7 @@ public struct APIRoutes: APIHandler {
         case .timeline(let id): try r.allow("GET"); return .json(try await timeline(try CameraID.fromPath(id), r))
         case .recordings: try r.allow("GET"); return .json(try await recordings(r))
         case .recording(let id): try r.allow("GET"); return .json(try await recordingRow(id).apiJSON)
+        case .uploads: try r.allow("GET"); return .json(try await uploads(r))
         case .download(let id): try r.allow("GET"); return try await download(id, r)
         case .inventory: try r.allow("GET"); return try await inventory()
         case .events: try r.allow("GET"); return .json(try await events(r))
@@ -122,7 +123,7 @@ public struct APIRoutes: APIHandler {
 
 /// The routes, from the path's decoded segments.
 enum APIRoute: Equatable {
-    case page, metrics, status, cameras, inventory, events, motion, rescan, reconnect, recordings, cloud, cloudEvents
+    case page, metrics, status, cameras, inventory, events, motion, rescan, reconnect, recordings, uploads, cloud, cloudEvents
     case camera(String), snapshot(String), restart(String), timeline(String)
     case recording(Int64), download(Int64)
     case streamStatus, streamStart, streamStop, configURLs
@@ -161,6 +162,7 @@ enum APIRoute: Equatable {
         case ("recordings", 1): .recordings
         case ("recordings", 2): Int64(s[1]).map(APIRoute.recording) ?? .unknown
         case ("recordings", 3) where s[2] == "download": Int64(s[1]).map(APIRoute.download) ?? .unknown
+        case ("uploads", 1): .uploads
         case ("inventory", 1): .inventory
         case ("events", 1): .events
         case ("motion", 1): .motion

@@ -30,12 +30,15 @@ extension SegmentUploader {
     private func sendParts(_ target: MultipartTarget, row: UploadRow) async -> SendStep {
         do {
             let plan = try MultipartPlan(size: row.bytes, partSize: target.partSize)
-            for part in plan.resume(stored: try await store.storedParts(upload: row.id)).toSend {
+            let toSend = plan.resume(stored: try await store.storedParts(upload: row.id)).toSend
+            var stored = row.bytes - toSend.reduce(Int64(0)) { $0 + $1.length }
+            for part in toSend {
                 guard let url = target.partURLs[part.number] else { return .refreshURLs("no URL for part \(part.number)") }
-                let step = await sendRange(url: url, row: row, offset: part.offset, length: part.length)
+                let step = await sendRange(url: url, row: row, offset: part.offset, length: part.length, stored: stored)
                 guard case .done(let etag?) = step else { return step == .done(etag: nil) ? .retry("part \(part.number): S3 sent no ETag", linkDown: false) : step }
                 // Stored before the next part starts: a kill now loses nothing S3 has.
                 try await store.storePart(upload: row.id, number: part.number, etag: etag, bytes: part.length)
+                stored += part.length
             }
             return await complete(target, row: row)
         } catch {
@@ -44,13 +47,15 @@ extension SegmentUploader {
     }
 
     /// One PUT of a byte range, sent again while S3 answers an MD5 ETag
-    /// that is not the MD5 of the bytes.
-    func sendRange(url: String, row: UploadRow, offset: Int64, length: Int64) async -> SendStep {
+    /// that is not the MD5 of the bytes; `stored`: the segment's bytes S3
+    /// already has (progress).
+    func sendRange(url: String, row: UploadRow, offset: Int64, length: Int64, stored: Int64 = 0) async -> SendStep {
         let md5: String
         do { md5 = try FileDigest.md5(of: row.file, offset: offset, length: length) } catch {
             return .retry("cannot read \(row.file): \(error)", linkDown: false)
         }
         for _ in 0..<SegmentUploader.maximumResends {
+            await progress.startRequest(stored: stored)
             let answer: S3Answer
             do { answer = try await put(url: url, file: row.file, offset: offset, length: length) } catch {
                 return .retry("PUT to S3 failed: \(HTTPTransport.describe(error))", linkDown: true)

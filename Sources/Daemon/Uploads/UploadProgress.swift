@@ -39,6 +39,11 @@ public actor UploadProgressBox {
         body(&value)
     }
 
+    /// A request starts: the segment's bytes S3 already has (its stored parts).
+    func startRequest(stored: Int64) {
+        if value.current != nil { value.current!.sentBytes = stored }
+    }
+
     func noteSent(_ bytes: Int) {
         value.bytesSent += Int64(bytes)
         if value.current != nil { value.current!.sentBytes += Int64(bytes) }
