@@ -2,6 +2,9 @@
 #include "csystem.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -106,4 +109,16 @@ int csys_ignore_signal(int signo) {
     action.sa_handler = SIG_IGN;
     sigemptyset(&action.sa_mask);
     return sigaction(signo, &action, NULL);
+}
+
+int csys_tune_malloc(int arenas, int mmap_threshold) {
+#ifdef __GLIBC__
+    if (mallopt(M_ARENA_MAX, arenas) != 1) return -1;
+    if (mallopt(M_MMAP_THRESHOLD, mmap_threshold) != 1) return -1;
+    if (mallopt(M_TRIM_THRESHOLD, mmap_threshold) != 1) return -1;
+#else
+    (void)arenas;
+    (void)mmap_threshold;
+#endif
+    return 0;
 }

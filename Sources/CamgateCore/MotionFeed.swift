@@ -28,6 +28,18 @@ public enum MotionFeed {
             self.cursor = cursor
             self.transitions = transitions
         }
+
+        /// The earliest start among the events this batch touched (started,
+        /// ended, or still open): where its segments can begin.
+        public var earliestEventStartMs: Int64? {
+            var starts = transitions.map { transition -> Int64 in
+                switch transition {
+                case .started(let start, _), .ended(let start, _, _): start
+                }
+            }
+            if case .active(let start, _, _) = cursor.phase { starts.append(start) }
+            return starts.min()
+        }
     }
 
     /// - Parameters:

@@ -57,7 +57,8 @@ extension Agent {
             let batch = MotionFeed.feed(bytes, cursor: cursor, settings: settings, nowMs: nowMs)
             if batch.cursor != motionCursors[camera] || !batch.transitions.isEmpty {
                 do {
-                    try await store.applyMotion(camera: camera, batch, report: options.reportRecordings)
+                    let queued = try await store.applyMotion(camera: camera, batch, report: options.reportRecordings, upload: motionUploadWindow)
+                    if queued > 0 { uploadsQueued() }
                 } catch {
                     logger.error("motion: cannot store the events of \(camera): \(error)", metadata: ["camera": "\(camera)"])
                     return false

@@ -66,9 +66,10 @@ extension Agent {
         await holdFloor(finished: events.compactMap { if case .finished(_, _, _, let bytes) = $0 { (camera, bytes) } else { nil } })
         do {
             let uploading = options.uploadsConfigured && desired.upload.mode == .all
-            try await store.record(changes, report: options.reportRecordings, upload: uploading ? [camera] : [])
+            let motionQueued = try await store.record(changes, report: options.reportRecordings, upload: uploading ? [camera] : [],
+                                                      motionUpload: motionUploadWindow)
             for case .finished(_, _, _, let bytes) in events { counters.noteFinished(camera, bytes: bytes) }
-            if uploading, changes.contains(where: { if case .finished = $0 { true } else { false } }) { uploadsQueued() }
+            if motionQueued > 0 || uploading && changes.contains(where: { if case .finished = $0 { true } else { false } }) { uploadsQueued() }
             if options.reportRecordings, changes.contains(where: { if case .finished = $0 { true } else { false } }) { reportsQueued() }
             if events.contains(where: { if case .started = $0 { true } else { false } }) {
                 try await store.setCameraState(camera, .recording, lastError: .some(nil))
@@ -140,9 +141,9 @@ extension Agent {
         // Queued for upload like any finished segment (`upload.mode: all`): a
         // segment cut off by a crash is footage all the same.
         let uploading = options.uploadsConfigured && desired.upload.mode == .all
-        try? await store.record([.finished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)],
-                                upload: uploading ? [camera] : [])
-        if uploading { uploadsQueued() }
+        let motionQueued = try? await store.record([.finished(camera: camera, file: file, startMs: startMs, duration: duration, bytes: bytes)],
+                                                   upload: uploading ? [camera] : [], motionUpload: motionUploadWindow)
+        if uploading || (motionQueued ?? 0) > 0 { uploadsQueued() }
         logger.info("closed an interrupted segment", metadata: ["camera": "\(camera)", "file": "\(file)", "duration": "\(duration)"])
     }
 

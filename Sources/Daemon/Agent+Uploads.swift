@@ -12,6 +12,12 @@ extension Agent: UploadOwner {
         desired.upload
     }
 
+    /// `upload.mode: motion` with somewhere to upload to: the window whose
+    /// segments are queued around each motion event.
+    var motionUploadWindow: MotionUploadWindow? {
+        options.uploadsConfigured ? desired.upload.motionWindow : nil
+    }
+
     public func deleteUploadedSegment(recordingID: Int64, file: String) async {
         do {
             try FileSystem.remove(file)

@@ -30,6 +30,10 @@ public actor Agent {
         public var retentionInterval: Duration = .seconds(60)
         /// How often the recorders' motion files are read (issue 13).
         public var motionInterval: Duration = .milliseconds(500)
+        /// When the executable's code pages are handed back to the kernel
+        /// after the agent is ready, then how often again (nil: never;
+        /// docs/footprint.md, "Resident memory").
+        public var codePageOut: (after: Duration, every: Duration)? = (.seconds(30), .seconds(3600))
         /// A child's log is cut back to half when it grows past this.
         public var logCapBytes: Int64 = 1 << 20
         /// Queue a `recording` report per finished segment (cloud mode).

@@ -100,6 +100,12 @@ extension ConfigFile {
         if desired.upload.isEnabled, cloud == nil, s3 == nil {
             throw ConfigurationError(field: "upload.mode", reason: "\"\(desired.upload.mode.rawValue)\" needs somewhere to upload: configure \"s3\" (standalone) or \"cloud\"")
         }
+        // A file that asks for motion clips from cameras that detect none
+        // would upload nothing, silently. (A cloud document may switch a
+        // camera's motion off and keep the mode: it is taken as it is.)
+        if desired.upload.mode == .motion, !desired.cameras.values.contains(where: \.motion.enabled) {
+            throw ConfigurationError(field: "upload.mode", reason: "\"motion\" uploads the footage around motion events, and no camera has \"motion\": {\"enabled\": true}")
+        }
     }
 }
 

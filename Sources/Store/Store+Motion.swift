@@ -37,8 +37,13 @@ extension Store {
     /// events already there (same camera and start) and changes nothing twice.
     ///
     /// - Parameter report: queue a `motion` outbox item at each start and end (cloud mode).
-    public func applyMotion(camera: CameraID, _ batch: MotionFeed.Batch, report: Bool, nowMs: Int64 = WallClock.nowMilliseconds()) throws {
-        try connection.transaction { () throws(SQLiteError) in
+    /// - Parameter upload: `upload.mode: motion`: queue the finished
+    ///   segments the batch's events (with this window) reach.
+    /// - Returns: how many segments `upload` queued.
+    @discardableResult
+    public func applyMotion(camera: CameraID, _ batch: MotionFeed.Batch, report: Bool, upload: MotionUploadWindow? = nil,
+                            nowMs: Int64 = WallClock.nowMilliseconds()) throws -> Int {
+        try connection.transaction { () throws(SQLiteError) -> Int in
             for transition in batch.transitions {
                 switch transition {
                 case .started(let start, let peak):
@@ -58,6 +63,8 @@ extension Store {
                                      [.integer(last), .real(peak), .text(camera.rawValue), .integer(start)])
             }
             try saveMotionCursor(camera, batch.cursor, nowMs: nowMs)
+            guard let upload, let earliest = batch.earliestEventStartMs else { return 0 }
+            return try queueMotionSegments(camera: camera, window: upload, fromMs: earliest - upload.preMs, nowMs: nowMs)
         }
     }
 

@@ -27,10 +27,15 @@ extension Store {
     ///   segment (cloud mode), in the same transaction.
     /// - Parameter upload: cameras whose finished segments are queued for
     ///   upload (`upload.mode: all`), in the same transaction.
+    /// - Parameter motionUpload: `upload.mode: motion`: finished segments
+    ///   that overlap a motion event widened by this window are queued.
+    /// - Returns: how many segments `motionUpload` queued.
+    @discardableResult
     public func record(_ changes: [RecordingChange], report: Bool = false, upload: Set<CameraID> = [],
-                       nowMs: Int64 = WallClock.nowMilliseconds()) throws {
-        guard !changes.isEmpty else { return }
-        try connection.transaction { () throws(SQLiteError) in
+                       motionUpload: MotionUploadWindow? = nil, nowMs: Int64 = WallClock.nowMilliseconds()) throws -> Int {
+        guard !changes.isEmpty else { return 0 }
+        return try connection.transaction { () throws(SQLiteError) -> Int in
+            var finished: [CameraID: Int64] = [:]
             for change in changes {
                 switch change {
                 case .started(let camera, let file, let startMs):
@@ -44,6 +49,7 @@ extension Store {
                             status = 'complete' WHERE recordings.status = 'recording'
                         """, [.text(camera.rawValue), .text(file), .integer(startMs), .integer(endMs), .real(duration), .integer(bytes)])
                     let finishedNow = connection.changes == 1
+                    if finishedNow { finished[camera] = min(finished[camera] ?? startMs, startMs) }
                     if finishedNow, upload.contains(camera),
                        let id = try connection.query("SELECT id FROM recordings WHERE file = ?", [.text(file)]).first?.int(0) {
                         try queueOne(recording: id, nowMs: nowMs)
@@ -58,6 +64,12 @@ extension Store {
                     }
                 }
             }
+            guard let motionUpload else { return 0 }
+            var queued = 0
+            for (camera, startMs) in finished {
+                queued += try queueMotionSegments(camera: camera, window: motionUpload, fromMs: startMs, nowMs: nowMs)
+            }
+            return queued
         }
     }
 

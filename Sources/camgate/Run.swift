@@ -51,6 +51,9 @@ struct Run: AsyncParsableCommand {
         // 0. No signal's default action may end the agent during its start
         // (RecordingService says why, and logs a failure to set this).
         try? RecordingService.ignoreFatalSignals()
+        // Before the first allocation of a thread: two malloc arenas, large
+        // buffers unmapped when freed (docs/footprint.md).
+        Memory.tuneAllocator()
         // 1. Configuration first: an invalid file touches nothing.
         let (configFile, apiToken) = try loadConfiguration()
         // 2. ffmpeg.

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test(arguments: [UploadPolicy(), UploadPolicy(mode: .all, maxKbps: 512, order: .newest, deleteAfterUpload: true),
-                      UploadPolicy(mode: .onDemand, maxKbps: 10_000_000)])
+                      UploadPolicy(mode: .onDemand, maxKbps: 10_000_000), UploadPolicy(mode: .motion, preRollSeconds: 0, postRollSeconds: 300)])
     func roundTripsThroughItsStoredForm(_ policy: UploadPolicy) throws {
         let state = DesiredState(revision: 3, upload: policy)
         let again = try DesiredState(json: JSONValue.parse(state.json.serialized()), strict: true)
@@ -26,7 +26,10 @@ import Testing
 
     @Test(arguments: [
         (#"{"upload": []}"#, "upload", "expected an object"),
-        (#"{"upload": {"mode": "motion"}}"#, "upload.mode", "motion events are not built yet (issue 13)"),
+        (#"{"upload": {"mode": "motion", "pre_roll_s": -1}}"#, "upload.pre_roll_s", "between 0 and 300"),
+        (#"{"upload": {"mode": "motion", "post_roll_s": 301}}"#, "upload.post_roll_s", "between 0 and 300"),
+        (#"{"upload": {"mode": "motion", "pre_roll_s": 2.5}}"#, "upload.pre_roll_s", "expected an integer"),
+        (#"{"upload": {"mode": "motion", "post_roll_s": "5"}}"#, "upload.post_roll_s", "expected an integer"),
         (#"{"upload": {"mode": "everything"}}"#, "upload.mode", "unknown upload mode"),
         (#"{"upload": {"mode": "ALL"}}"#, "upload.mode", "unknown upload mode"),
         (#"{"upload": {"mode": 1}}"#, "upload.mode", "expected a string"),
@@ -51,12 +54,31 @@ import Testing
         }
     }
 
-    @Test func motionIsRefusedInCloudDocumentsTooWhileUnknownFieldsAreTolerated() throws {
+    @Test func unknownFieldsOfCloudDocumentsAreTolerated() throws {
         let future = #"{"upload": {"mode": "all", "window": "night"}}"#
         #expect(try DesiredState(json: JSONValue.parse(future), strict: false).upload.mode == .all)
-        #expect { try DesiredState(json: JSONValue.parse(#"{"upload": {"mode": "motion"}}"#), strict: false) } throws: {
-            ($0 as? ConfigurationError) == ConfigurationError(field: "upload.mode", reason: UploadPolicy.motionRefusal)
-        }
+    }
+
+    @Test func motionModeReadsItsRollsAndDefaultsToFiveSeconds() throws {
+        let given = try DesiredState(json: JSONValue.parse(#"{"upload": {"mode": "motion", "pre_roll_s": 0, "post_roll_s": 300}}"#), strict: true)
+        #expect(given.upload.motionWindow == MotionUploadWindow(preMs: 0, postMs: 300_000))
+        let defaults = try DesiredState(json: JSONValue.parse(#"{"upload": {"mode": "motion"}}"#), strict: false)
+        #expect(defaults.upload.motionWindow == MotionUploadWindow(preMs: 5000, postMs: 5000))
+        #expect(UploadPolicy(mode: .all).motionWindow == nil, "other modes queue nothing around events")
+    }
+
+    /// Segment [s, e) against event [a, b] with pre 2 s and post 3 s: the
+    /// segment goes when it overlaps [a − 2, b + 3).
+    @Test(arguments: [
+        (0, 10_000, 20_000, 25_000, false),   // ends 10 s before the pre-roll
+        (0, 18_000, 20_000, 25_000, false),   // ends exactly where the pre-roll starts
+        (0, 18_001, 20_000, 25_000, true),    // 1 ms of pre-roll
+        (21_000, 22_000, 20_000, 25_000, true), // inside
+        (28_000, 40_000, 20_000, 25_000, false), // starts exactly where the post-roll ends
+        (27_999, 40_000, 20_000, 25_000, true), // 1 ms of post-roll
+    ] as [(Int64, Int64, Int64, Int64, Bool)])
+    func aSegmentGoesWithAnEventWhenItOverlapsTheRolls(_ s: Int64, _ e: Int64, _ a: Int64, _ b: Int64, _ covered: Bool) {
+        #expect(MotionUploadWindow(preMs: 2000, postMs: 3000).covers(segmentStartMs: s, segmentEndMs: e, eventStartMs: a, eventEndMs: b) == covered)
     }
 }
 

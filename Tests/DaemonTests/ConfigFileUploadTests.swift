@@ -26,7 +26,8 @@ import Testing
     @Test(arguments: [
         (#"{"upload": {"mode": "all"}}"#, "upload.mode", "needs somewhere to upload"),
         (#"{\#(s3), \#(cloud)}"#, "s3", "not with \"cloud\""),
-        (#"{"upload": {"mode": "motion"}, \#(s3)}"#, "upload.mode", "issue 13"),
+        (#"{"upload": {"mode": "motion"}, \#(s3)}"#, "upload.mode", "no camera has \"motion\""),
+        (#"{"upload": {"mode": "motion", "post_roll_s": 301}, \#(s3)}"#, "upload.post_roll_s", "between 0 and 300"),
         (#"{"s3": {"endpoint": "http://s3.example.com", "bucket": "b-1", "credentials_file": "/k"}}"#, "s3.endpoint", "loopback"),
         (#"{"s3": {"endpoint": "https://s3.example.com", "bucket": "b-1", "credentials_file": "k"}}"#, "s3.credentials_file", "absolute path"),
         (#"{"s3": {"endpoint": "https://s3.example.com", "bucket": "b-1", "credentials_file": "/k", "secret": "x"}}"#, "s3.secret", "unknown field"),

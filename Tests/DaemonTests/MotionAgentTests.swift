@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CamgateCore
 import Platform
+import Store
 import TestSupport
 
 /// The clip of Tests/Fixtures/motion_clip.sh (seed 7, 60 s: motion at
@@ -75,7 +76,7 @@ struct MotionClip {
         return list.contains { ($0.end == nil) == open && abs($0.start - origin - t) < 1.5 }
     }
 
-    func writeConfig(url: String, clip: MotionClip) throws -> String {
+    func writeConfig(url: String, clip: MotionClip, s3: S3Fixture, credentials: String) throws -> String {
         let r = clip.treeRect
         let mask = #"{"x": \#(r[0]), "y": \#(r[1]), "w": \#(r[2]), "h": \#(r[3])}"#
         func camera(_ motion: String) -> String { #"{"source": {"kind": "rtsp", "url": "\#(url)"}, "record": true, "motion": \#(motion)}"# }
@@ -85,8 +86,11 @@ struct MotionClip {
             #""masked": \#(camera(#"{"enabled": true, "sensitivity": 50, "masks": [\#(mask)]}"#))"#,
         ]
         let path = dir.file("config.json")
-        try #"{"cameras": {\#(cameras.joined(separator: ", "))}, "recording": {"segment_seconds": 10, "retain_days": 1, "min_free_percent": 1}}"#
-            .write(toFile: path, atomically: true, encoding: .utf8)
+        try #"""
+            {"cameras": {\#(cameras.joined(separator: ", "))}, "recording": {"segment_seconds": 5, "retain_days": 1, "min_free_percent": 1},
+             "upload": {"mode": "motion", "pre_roll_s": 1, "post_roll_s": 1},
+             "s3": {"endpoint": "\#(s3.endpoint)", "bucket": "camgate-test", "credentials_file": "\#(credentials)"}}
+            """#.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -126,7 +130,12 @@ struct MotionClip {
         try #require(clip.motion.count == 3 && clip.tree.count == 1, "the seed-7 60 s clip: \(clip)")
         let server = try await RTSPTestServer(logDirectory: dir.path, clip: clip.file)
         defer { server.stop() }
-        let config = try writeConfig(url: server.url, clip: clip)
+        let credentials = dir.file("s3-credentials.json")
+        try #"{"access_key_id": "AKIDMOTION", "secret_access_key": "motion-test-secret"}"#.write(toFile: credentials, atomically: true, encoding: .utf8)
+        chmod(credentials, 0o600)
+        let s3 = try await S3Fixture(directory: dir.path, credentialsFile: credentials)
+        defer { Task { await s3.stop() } }
+        let config = try writeConfig(url: server.url, clip: clip, s3: s3, credentials: credentials)
         let launched = Double(WallClock.nowMilliseconds()) / 1000
         let first = try AgentProcess.camgate(["run", "--config", config, "--data-dir", data], logPath: dir.file("agent1.log"))
         #expect(await waitUntil(timeout: .seconds(15)) { processes(matching: "\(data)/run/").count == 3 }, "\(first.log)")
@@ -155,6 +164,7 @@ struct MotionClip {
         third.signal(SIGTERM)
         #expect(await third.waitForExit(timeout: .seconds(20)) == 0, "\(third.log)")
 
+        try await checkMotionUploads(s3)
         for (camera, truth) in [("plain", clip.motion), ("masked", clip.motion), ("tree", (clip.motion + clip.tree).sorted { $0[0] < $1[0] })] {
             let list = try events(camera)
             let (offset, unmatched, extra) = score(list, truth)
@@ -166,5 +176,37 @@ struct MotionClip {
                 #expect(!list.contains { ($0.start - offset) < light[1] && ($0.end ?? .infinity) - offset > light[0] }, "\(camera): the lighting change fired")
             }
         }
+    }
+
+    /// `upload.mode: motion`, 1 s of pre- and post-roll: the queue holds
+    /// exactly the segments an event and its rolls overlap (whichever the
+    /// agents learnt of first, across the kill and the hand-over), the
+    /// plain camera's quiet segments (the lighting change) stay home, and
+    /// what reached S3 is among them.
+    func checkMotionUploads(_ s3: S3Fixture) async throws {
+        let store = try Store.openReadOnly(directory: data)
+        let window = MotionUploadWindow(preMs: 1000, postMs: 1000)
+        let queue = try await store.recentUploads(limit: 10_000)
+        var expectedNames = Set<String>()
+        for name in ["plain", "tree", "masked"] {
+            let camera = try CameraID(name)
+            let events = try await store.motionEvents(camera: camera, limit: 1000)
+            let segments = try await store.recordings(camera: camera).filter { $0.status == .complete }
+            let expected = Set(segments.filter { segment in
+                events.contains { window.covers(segmentStartMs: segment.startMs, segmentEndMs: segment.endMs ?? segment.startMs,
+                                                eventStartMs: $0.startMs, eventEndMs: $0.endMs ?? $0.lastMs) }
+            }.map(\.file))
+            let queued = Set(queue.filter { $0.camera == camera }.map(\.file))
+            #expect(queued == expected, "\(name): queued \(queued.sorted()) for events \(events.map { [$0.startMs, $0.endMs ?? -1] })")
+            if name == "plain" {
+                #expect(!expected.isEmpty && segments.count - expected.count >= 2, "\(name): \(expected.count) of \(segments.count) segments go")
+            }
+            expectedNames.formUnion(expected.map { "\(name)/\(FileSystem.basename($0))" })
+        }
+        let objects = try s3.objects().keys
+        // Keys end CAMERA/YYYY/MM/DD/NAME.
+        let uploaded = objects.map { key in let parts = key.split(separator: "/"); return "\(parts[max(0, parts.count - 5)])/\(parts.last ?? "")" }
+        #expect(!uploaded.isEmpty && uploaded.allSatisfy(expectedNames.contains), "\(objects.sorted()) against \(expectedNames.sorted())")
+        print("MotionAgentTests: \(queue.count) segments queued around the events, \(objects.count) in S3")
     }
 }

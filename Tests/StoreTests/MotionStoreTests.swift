@@ -90,4 +90,39 @@ import TestSupport
         try await migrated.enqueueReport(kind: "motion", payload: .object([:]))
         #expect(try await migrated.pendingReports(limit: 1).first?.seq == 4)
     }
+
+    /// `upload.mode: motion` with 2 s of pre-roll and 3 s of post-roll, 10 s
+    /// segments: whichever side arrives second (the segment finishing or the
+    /// event starting, growing, ending) queues the segment, once; another
+    /// camera's segment at the same time stays.
+    @Test func motionModeQueuesTheSegmentsAnEventAndItsRollsReachWhicheverArrivesFirst() async throws {
+        let (store, cam) = try await store()
+        let back = try CameraID("back")
+        let spec = CameraSpec(source: .rtsp(url: "rtsp://10.0.0.1/s"), record: true)
+        try await store.saveDesiredState(DesiredState(cameras: [cam: spec, back: spec]), origin: .config)
+        let window = MotionUploadWindow(preMs: 2_000, postMs: 3_000)
+        let t0: Int64 = 1_700_000_000_000
+        func segment(_ camera: CameraID, _ k: Int64) -> RecordingChange {
+            .finished(camera: camera, file: "/d/\(camera)/\(k).ts", startMs: t0 + k * 10_000, duration: 10, bytes: 1_000 + k)
+        }
+        func queued() async throws -> [String] { try await store.pendingUploads().map(\.file) }
+
+        #expect(try await store.record((0..<4).map { segment(cam, $0) }, motionUpload: window) == 0, "no event yet")
+        let started = MotionFeed.Batch(cursor: MotionCursor(offset: 10, lastStampMs: t0 + 41_500, phase: .active(start: t0 + 41_000, last: t0 + 41_500, peak: 2)),
+                                       transitions: [.started(start: t0 + 41_000, peak: 2)])
+        #expect(try await store.applyMotion(camera: cam, started, report: false, upload: window) == 1)
+        #expect(try await queued() == ["/d/front/3.ts"], "the pre-roll reaches back into the segment before")
+
+        #expect(try await store.record([segment(cam, 4), segment(back, 4)], motionUpload: window) == 1, "finished while the event is open")
+        let ended = MotionFeed.Batch(cursor: MotionCursor(offset: 20, lastStampMs: t0 + 51_000, phase: .idle),
+                                     transitions: [.ended(start: t0 + 41_000, end: t0 + 51_000, peak: 3)])
+        #expect(try await store.applyMotion(camera: cam, ended, report: false, upload: window) == 0, "segment 5 is still being written")
+        #expect(try await store.record([segment(cam, 5)], motionUpload: window) == 1, "the post-roll reaches into it")
+        #expect(try await store.record([segment(cam, 6)], motionUpload: window) == 0, "past the post-roll")
+        #expect(try await store.applyMotion(camera: cam, ended, report: false, upload: window) == 0, "the same batch again")
+        #expect(try await queued() == ["/d/front/3.ts", "/d/front/4.ts", "/d/front/5.ts"])
+
+        #expect(try await store.record([segment(cam, 7)], motionUpload: nil) == 0)
+        #expect(try await queued().count == 3, "other modes queue nothing around events")
+    }
 }

@@ -39,4 +39,10 @@ int csys_pipe_cloexec(int fds[2]);
 /// sigaction(signo) to SIG_IGN. Returns 0 or -1 with errno set.
 int csys_ignore_signal(int signo);
 
+/// glibc's mallopt: at most `arenas` malloc arenas, blocks of
+/// `mmap_threshold` bytes or more mapped (and unmapped when freed), the
+/// heap trimmed above the same. 0, or -1 when glibc refused; a no-op
+/// with another C library.
+int csys_tune_malloc(int arenas, int mmap_threshold);
+
 #endif

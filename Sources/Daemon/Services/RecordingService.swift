@@ -109,6 +109,14 @@ public struct RecordingService: Service {
                 }
             }
         }
+        if let pageOut = options.codePageOut {
+            let logger = logger
+            group.addTask {
+                guard (try? await Task.sleep(for: pageOut.after)) != nil else { return }
+                RecordingService.pageOutCode(logger)
+                await every(pageOut.every) { RecordingService.pageOutCode(logger) }
+            }
+        }
         group.addTask { await every(options.indexInterval) { await agent.indexTick() } }
         group.addTask { await every(options.motionInterval) { await agent.motionTick() } }
         group.addTask { await every(options.healthInterval) { await agent.healthTick() } }
@@ -136,5 +144,18 @@ func every(_ interval: Duration, _ body: @Sendable () async -> Void) async {
     while true {
         do { try await Task.sleep(for: interval) } catch { return }
         await body()
+    }
+}
+
+extension RecordingService {
+    /// Start-up code the agent no longer runs leaves its resident memory
+    /// (Memory.pageOutCode); a kernel without MADV_PAGEOUT says so in the debug log.
+    static func pageOutCode(_ logger: Logger) {
+        do {
+            let bytes = try Memory.pageOutCode()
+            logger.debug("memory: code pages handed back (\(bytes >> 10) KiB of mappings)")
+        } catch {
+            logger.debug("memory: cannot hand code pages back: \(error)")
+        }
     }
 }

@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CPlatform
+
+/// The agent's own memory: the allocator's settings and the code pages it
+/// no longer needs (docs/footprint.md, "Resident memory").
+public enum Memory {
+    /// A read-only mapping of a file, from /proc/self/maps.
+    public struct Mapping: Equatable, Sendable {
+        public var start: UInt
+        public var end: UInt
+        public var path: String
+        public var bytes: UInt { end - start }
+    }
+
+    /// glibc's malloc, tuned for a long-running agent with a few threads:
+    /// two arenas (not eight per core: each thread's arena otherwise keeps
+    /// what it freed), and blocks of 128 KiB or more mapped and unmapped
+    /// (read buffers of 1 MiB would otherwise raise the dynamic threshold
+    /// and stay in the heap). A no-op with another C library.
+    public static func tuneAllocator() {
+        _ = csys_tune_malloc(2, 128 << 10)
+    }
+
+    /// The executable's read-only mappings (code and constants) in
+    /// /proc/self/maps text: never a writable one (relocated data lives there).
+    public static func readOnlyMappings(maps: String, executable: String) -> [Mapping] {
+        maps.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            guard fields.count == 6, fields[1] == "r-xp" || fields[1] == "r--p",
+                  fields[5].trimmingCharacters(in: " ") == executable else { return nil }
+            let bounds = fields[0].split(separator: "-")
+            guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16), end > start else { return nil }
+            return Mapping(start: start, end: end, path: executable)
+        }
+    }
+
+    /// Asks the kernel to reclaim the executable's code and constant pages
+    /// (MADV_PAGEOUT, Linux 5.4): what start-up touched and the agent no
+    /// longer runs leaves memory; what it still runs faults back in. The
+    /// pages are clean copies of the file: nothing is lost. Returns the
+    /// bytes of the mappings advised.
+    @discardableResult
+    public static func pageOutCode() throws(SystemError) -> UInt {
+        let executable = try FileSystem.readLink("/proc/self/exe")
+        let maps = String(decoding: try FileSystem.read("/proc/self/maps", limit: 1 << 20), as: UTF8.self)
+        var advised: UInt = 0
+        for mapping in readOnlyMappings(maps: maps, executable: executable) {
+            let pointer = UnsafeMutableRawPointer(bitPattern: mapping.start)
+            _ = try syscall("madvise", executable) { madvise(pointer, Int(mapping.bytes), Memory.pageOutAdvice) }
+            advised += mapping.bytes
+        }
+        return advised
+    }
+
+    /// MADV_PAGEOUT (not in older C headers).
+    static let pageOutAdvice: Int32 = 21
+}
+
+private extension Substring {
+    func trimmingCharacters(in set: Character) -> Substring {
+        var text = self
+        while text.first == set { text = text.dropFirst() }
+        while text.last == set { text = text.dropLast() }
+        return text
+    }
+}
