@@ -31,7 +31,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import print_table  # noqa: E402
+from common import UnixConnection, print_table  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 TICK = os.sysconf("SC_CLK_TCK")
@@ -61,36 +61,21 @@ def pct(values, q):
     return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))] * 1000
 
 
-class Connection:
-    """One keep-alive HTTP/1.1 connection over the Unix socket: a request
-    written whole, the answer read by Content-Length (the agent always sends it)."""
+def Connection(path):
+    """(status, body) of GET requests on one keep-alive connection."""
+    return _StatusBody(UnixConnection(path))
 
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
-        self.buffer = b""
+
+class _StatusBody:
+    def __init__(self, conn):
+        self.conn = conn
 
     def get(self, target):
-        self.sock.sendall(f"GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
-        while b"\r\n\r\n" not in self.buffer:
-            self.read()
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        length = next(int(line.split(":", 1)[1]) for line in lines[1:] if line.lower().startswith("content-length:"))
-        while len(self.buffer) < length:
-            self.read()
-        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        status, _, body = self.conn.get(target)
         return status, body
 
-    def read(self):
-        chunk = self.sock.recv(1 << 16)
-        if not chunk:
-            raise ConnectionError("the agent closed the connection")
-        self.buffer += chunk
-
     def close(self):
-        self.sock.close()
+        self.conn.close()
 
 
 def wait_for(cond, timeout, step=0.05):

@@ -1,6 +1,7 @@
 """Helpers shared by the benchmark scripts: /proc readings, process lookup, waiting."""
 import os
 import signal
+import socket
 import subprocess
 import time
 
@@ -50,3 +51,36 @@ def stop_process(p, timeout=30):
     except subprocess.TimeoutExpired:
         p.kill()
         p.wait()
+
+
+class UnixConnection:
+    """One keep-alive HTTP/1.1 connection over a Unix socket (an agent's
+    api.sock): a request written whole, the answer read by Content-Length
+    (the agent always sends it). `get` answers (status, headers, body)."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.buffer = b""
+
+    def get(self, target):
+        self.sock.sendall(f"GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        while b"\r\n\r\n" not in self.buffer:
+            self.read()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+        length = int(headers["content-length"])
+        while len(self.buffer) < length:
+            self.read()
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return int(lines[0].split()[1]), headers, body
+
+    def read(self):
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("the agent closed the connection")
+        self.buffer += chunk
+
+    def close(self):
+        self.sock.close()

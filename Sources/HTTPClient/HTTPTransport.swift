@@ -37,15 +37,19 @@ public struct HTTPRequest: Sendable {
         public var pace: (@Sendable (Int) async throws -> Void)?
         /// Bytes handed to the connection so far.
         public var progress: (@Sendable (Int64) -> Void)?
+        /// Each chunk as read, before it is sent (a digest of what went out).
+        public var observe: (@Sendable ([UInt8]) -> Void)?
 
         public init(path: String, offset: Int64 = 0, length: Int64, chunkSize: Int = 64 << 10,
-                    pace: (@Sendable (Int) async throws -> Void)? = nil, progress: (@Sendable (Int64) -> Void)? = nil) {
+                    pace: (@Sendable (Int) async throws -> Void)? = nil, progress: (@Sendable (Int64) -> Void)? = nil,
+                    observe: (@Sendable ([UInt8]) -> Void)? = nil) {
             self.path = path
             self.offset = offset
             self.length = length
             self.chunkSize = chunkSize
             self.pace = pace
             self.progress = progress
+            self.observe = observe
         }
     }
 
@@ -232,6 +236,7 @@ public final class HTTPTransport: Sendable {
             let chunk = try reader.read(at: file.offset + sent, count: count)
             guard chunk.count == count else { throw HTTPRequest.FileBodyShort(path: file.path, expected: file.length, got: sent + Int64(chunk.count)) }
             try await file.pace?(count)
+            file.observe?(chunk)
             try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
             sent += Int64(count)
             file.progress?(sent)

@@ -1,9 +1,10 @@
 import Crypto
 import Platform
+import Synchronization
 
 /// Digests of a segment, read from disk in 1 MiB chunks (never the whole
 /// file in memory): the sha256 that names its content in the target
-/// request and the report, and the MD5 of a part, to check S3's ETag.
+/// request and the report.
 public enum FileDigest {
     static let chunk = 1 << 20
 
@@ -15,15 +16,6 @@ public enum FileDigest {
         return (Hex.encode(hash.finalize()), bytes)
     }
 
-    /// Lower-case hex MD5 of `length` bytes at `offset` (what S3 answers as
-    /// the ETag of a plain PUT or a part, on an unencrypted bucket).
-    public static func md5(of path: String, offset: Int64, length: Int64) throws(SystemError) -> String {
-        let reader = try FileReader(path)
-        var hash = Insecure.MD5()
-        _ = try feed(reader, offset: offset, length: length) { hash.update(data: $0) }
-        return Hex.encode(hash.finalize())
-    }
-
     private static func feed(_ reader: FileReader, offset: Int64, length: Int64, _ update: ([UInt8]) -> Void) throws(SystemError) -> Int64 {
         var done: Int64 = 0
         while done < length {
@@ -33,5 +25,22 @@ public enum FileDigest {
             done += Int64(bytes.count)
         }
         return done
+    }
+}
+
+/// The MD5 of bytes as they are sent (`HTTPRequest.FileBody.observe`): the
+/// part is read once, for S3 and for its ETag check together.
+public final class StreamingMD5: Sendable {
+    private let state = Mutex(Insecure.MD5())
+
+    public init() {}
+
+    public func update(_ bytes: [UInt8]) {
+        state.withLock { $0.update(data: bytes) }
+    }
+
+    /// Lower-case hex of everything given so far.
+    public var hex: String {
+        state.withLock { Hex.encode($0.finalize()) }
     }
 }

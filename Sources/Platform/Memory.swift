@@ -41,8 +41,10 @@ public enum Memory {
     /// Asks the kernel to reclaim the executable's code and constant pages
     /// (MADV_PAGEOUT, Linux 5.4): what start-up touched and the agent no
     /// longer runs leaves memory; what it still runs faults back in. The
-    /// pages are clean copies of the file: nothing is lost. Returns the
-    /// bytes of the mappings advised.
+    /// pages are clean copies of the file: nothing is lost. Then
+    /// MADV_RANDOM: a page faulted back in is read alone, not with the
+    /// 128 KiB around it, which fault-around would otherwise map too.
+    /// Returns the bytes of the mappings advised.
     @discardableResult
     public static func pageOutCode() throws(SystemError) -> UInt {
         let executable = try FileSystem.readLink("/proc/self/exe")
@@ -51,6 +53,7 @@ public enum Memory {
         for mapping in readOnlyMappings(maps: maps, executable: executable) {
             let pointer = UnsafeMutableRawPointer(bitPattern: mapping.start)
             _ = try syscall("madvise", executable) { madvise(pointer, Int(mapping.bytes), Memory.pageOutAdvice) }
+            _ = try syscall("madvise", executable) { madvise(pointer, Int(mapping.bytes), MADV_RANDOM) }
             advised += mapping.bytes
         }
         return advised

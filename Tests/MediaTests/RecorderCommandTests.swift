@@ -27,6 +27,16 @@ import TestSupport
         ])
     }
 
+    /// Every recorder runs with glibc's malloc kept small (one arena, large
+    /// blocks unmapped when freed) and nothing else of the agent's environment.
+    @Test func recordersRunWithASmallMallocAndAFixedEnvironment() throws {
+        let spec = CameraSpec(source: .rtsp(url: "rtsp://10.0.0.5/stream"), record: true)
+        let process = RecorderCommand.spec(camera: Self.cam, spec: spec, policy: RecordingPolicy(), layout: Self.layout,
+                                           tools: FFmpegTools(ffmpeg: "/usr/bin/ffmpeg", ffprobe: "/usr/bin/ffprobe"), encoder: .software)
+        #expect(process.environment["GLIBC_TUNABLES"] == "glibc.malloc.arena_max=1:glibc.malloc.trim_threshold=131072:glibc.malloc.mmap_threshold=131072")
+        #expect(Set(process.environment.keys) == Set(Subprocess.defaultEnvironment.keys).union(["GLIBC_TUNABLES"]))
+    }
+
     @Test func aVariantKeepsTheSourceAspectRatio() {
         let args = PublishCommand.transcode(from: "rtsp://127.0.0.1:8554/cam", height: 720, bitrateKbps: 3000, encoder: .software,
                                             destination: "rtsp://127.0.0.1:8554/cam_720p")

@@ -47,19 +47,19 @@ extension SegmentUploader {
     }
 
     /// One PUT of a byte range, sent again while S3 answers an MD5 ETag
-    /// that is not the MD5 of the bytes; `stored`: the segment's bytes S3
-    /// already has (progress).
+    /// that is not the MD5 of the bytes sent (hashed as they go out);
+    /// `stored`: the segment's bytes S3 already has (progress).
     func sendRange(url: String, row: UploadRow, offset: Int64, length: Int64, stored: Int64 = 0) async -> SendStep {
-        let md5: String
-        do { md5 = try FileDigest.md5(of: row.file, offset: offset, length: length) } catch {
-            return .retry("cannot read \(row.file): \(error)", linkDown: false)
-        }
         for _ in 0..<SegmentUploader.maximumResends {
             await progress.startRequest(stored: stored)
             let answer: S3Answer
-            do { answer = try await put(url: url, file: row.file, offset: offset, length: length) } catch {
+            let digest = StreamingMD5()
+            do { answer = try await put(url: url, file: row.file, offset: offset, length: length, digest: digest) } catch let short as HTTPRequest.FileBodyShort {
+                return .retry("cannot read \(row.file): \(short)", linkDown: false)
+            } catch {
                 return .retry("PUT to S3 failed: \(HTTPTransport.describe(error))", linkDown: true)
             }
+            let md5 = digest.hex
             switch answer {
             case .stored(let etag):
                 if PartETag.verdict(etag: etag ?? "", md5Hex: md5) != .mismatch { return .done(etag: etag) }
@@ -74,13 +74,13 @@ extension SegmentUploader {
         return .retry("S3 answered a wrong ETag \(SegmentUploader.maximumResends) times", linkDown: false)
     }
 
-    func put(url: String, file: String, offset: Int64, length: Int64) async throws -> S3Answer {
+    func put(url: String, file: String, offset: Int64, length: Int64, digest: StreamingMD5) async throws -> S3Answer {
         var request = HTTPRequest(method: .PUT, endpoint: try Endpoint(parsing: url), headers: [("Content-Type", "application/octet-stream")])
         let cap = cap, progress = progress
         request.fileBody = .init(path: file, offset: offset, length: length, pace: { bytes in
             try await cap.pace(bytes)
             await progress.noteSent(bytes)
-        })
+        }, observe: { digest.update($0) })
         // Nothing is read while a capped part goes out: the idle limit covers the slowest send.
         let idle = Duration.seconds(60 + length / (await cap.floorBytesPerSecond))
         return try await transport.execute(request, idleTimeout: idle) { start, reader in
