@@ -32,17 +32,21 @@ extension CloudBridge {
             return (error.refusal.code == .updateInProgress ? .rejected : .failed, error.description)
         }
         try? await store.markCommandRunning(command.id)
+        updatesMayBeRunning = true
         try? await store.logEvent(.info, "command", "command \(command.id) (ota_update): \(version) requested from \(Redactor.redactURL(url))")
         return nil
     }
 
     /// Acks the running `ota_update` commands whose update ended (checked
-    /// every few seconds by the cloud service, and at start).
+    /// every few seconds by the cloud service while one may be running).
     public func settleUpdates() async {
-        let running = ((try? await store.unfinishedCommands()) ?? []).filter {
-            $0.type == Command.Kind.otaUpdate.rawValue && $0.state == .running
+        guard updatesMayBeRunning else { return }
+        guard let unfinished = try? await store.unfinishedCommands() else { return }
+        let running = unfinished.filter { $0.type == Command.Kind.otaUpdate.rawValue && $0.state == .running }
+        guard !running.isEmpty else {
+            updatesMayBeRunning = false
+            return
         }
-        guard !running.isEmpty else { return }
         let record: UpdateRecord? = if case .state(let state)? = try? StateFile(layout: InstallLayout(root: agent.options.installRoot)).read() {
             state.update
         } else { nil }

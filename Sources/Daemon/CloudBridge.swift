@@ -21,6 +21,10 @@ public actor CloudBridge: EventStreamSink, ReportSource {
     private var flush: @Sendable () -> Void = {}
     private var linkUp: @Sendable () -> Void = {}
     private var lastState: JSONValue?
+    /// An `ota_update` may be running: true at start (one may outlive the
+    /// previous agent) and when one is handed over; `settleUpdates` reads
+    /// the store only while it is.
+    var updatesMayBeRunning = true
     /// Events received since the agent started (metrics).
     public private(set) var eventsReceived = 0
 
@@ -254,25 +258,7 @@ public actor CloudBridge: EventStreamSink, ReportSource {
             return (.succeeded, "restarted \(running.map(\.role.rawValue).joined(separator: ", ").nonEmpty ?? "nothing running; failures forgotten")", nil)
         case .snapshot?:
             guard let camera = command.camera, desired.cameras[camera] != nil else { return (.rejected, "snapshot needs a known camera", nil) }
-            let name = "\(Timestamp.rfc3339(milliseconds: WallClock.nowMilliseconds()).filter { $0 != ":" && $0 != "-" })-\(String(command.id.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }.prefix(32)))"
-            let output = "\(layout.root)/snapshots/\(camera)/\(name).jpg"
-            do {
-                let shot = try await agent.snapshot(camera, output: output)
-                var result: [String: JSONValue] = ["file": .string(shot.file), "bytes": .int(shot.bytes),
-                                                   "taken_at": .string(Timestamp.rfc3339(milliseconds: shot.takenAtMs)), "method": .string(shot.method)]
-                if let url = command.args["upload_url"]?.stringValue {
-                    do {
-                        try await upload(file: shot.file, to: url)
-                        result["uploaded"] = .bool(true)
-                    } catch {
-                        result["uploaded"] = .bool(false)
-                        return (.failed, "snapshot taken (\(shot.bytes) bytes) but the upload failed: \(error)", .object(result))
-                    }
-                }
-                return (.succeeded, "snapshot \(shot.bytes) bytes at \(Timestamp.rfc3339(milliseconds: shot.takenAtMs))", .object(result))
-            } catch {
-                return (.failed, "\(error)", nil)
-            }
+            return await snapshot(camera, command)
         case .rescanHardware?:
             let summary = await hardware.rescan()
             await agent.reconcile(reason: "rescan_hardware")
@@ -280,36 +266,6 @@ public actor CloudBridge: EventStreamSink, ReportSource {
         default:
             return (.rejected, "not supported", nil)
         }
-    }
-
-    /// `upload_recording`: queues the finished segments of the camera that
-    /// overlap [from, to) and are still on disk; acknowledged once queued.
-    private func queueUploads(_ command: Command) async -> (Report.AckStatus, String, JSONValue?) {
-        let desired = await agent.desiredState
-        guard desired.upload.isEnabled else { return (.rejected, "upload.mode is none: nothing is uploaded", nil) }
-        guard let camera = command.camera, desired.cameras[camera] != nil else { return (.rejected, "upload_recording needs a known camera", nil) }
-        guard let from = command.args["from"]?.stringValue.flatMap(Timestamp.parseRFC3339),
-              let to = command.args["to"]?.stringValue.flatMap(Timestamp.parseRFC3339) else {
-            return (.rejected, "args.from and args.to must be RFC 3339 times", nil)
-        }
-        guard to > from else { return (.rejected, "args.to must be after args.from", nil) }
-        do {
-            let counts = try await agent.queueRecordings(camera: camera, fromMs: from, toMs: to)
-            let result = JSONValue.object(["queued": .int(Int64(counts.queued)), "already_uploaded": .int(Int64(counts.alreadyUploaded)),
-                                           "missing": .int(Int64(counts.missing))])
-            return (.succeeded, "queued \(counts.queued) segments (\(counts.alreadyUploaded) already uploaded, \(counts.missing) missing)", result)
-        } catch {
-            return (.failed, "cannot queue the segments: \(error)", nil)
-        }
-    }
-
-    /// PUTs a file to a (pre-signed) URL: https, or http on loopback.
-    private func upload(file: String, to url: String) async throws {
-        let endpoint = try Endpoint(parsing: url)
-        let bytes = try FileSystem.read(file, limit: 64 << 20)
-        let (status, _) = try await transport.send(HTTPRequest(method: .PUT, endpoint: endpoint,
-                                                               headers: [("Content-Type", "image/jpeg")], body: bytes))
-        guard (200..<300).contains(status) else { throw Snapshotter.Failure(description: "upload answered HTTP \(status)") }
     }
 
     func finish(_ id: String, _ status: Report.AckStatus, _ detail: String, _ result: JSONValue?) async {
@@ -394,31 +350,4 @@ public actor CloudBridge: EventStreamSink, ReportSource {
 
 extension String {
     var nonEmpty: String? { isEmpty ? nil : self }
-}
-
-/// The `state` report (docs/protocol.md), without its `at`.
-enum StateReport {
-    static func build(store: Store, agent: Agent, layout: DataLayout) async throws -> JSONValue {
-        let desired = await agent.desiredState
-        let restreams = await agent.restreamStates
-        var cameras: [String: JSONValue] = [:]
-        for row in try await store.cameras() where row.state != .removed && !row.id.isReserved {
-            guard let spec = desired.cameras[row.id] else { continue }
-            var fields: [String: JSONValue] = [
-                "state": .string(row.state.rawValue),
-                "viewing": .bool(false),
-                "encoder": .string(await agent.encoderName(row.id) ?? "none"),
-                "last_error": row.lastError.map { .string($0) } ?? .null,
-            ]
-            if spec.restream != nil { fields["restream"] = .string(restreams[row.id] ?? "stopped") }
-            cameras[row.id.rawValue] = .object(fields)
-        }
-        let capacity = (try? FileSystem.capacity(of: FileSystem.exists(layout.recordingsRoot) ? layout.recordingsRoot : layout.root)) ?? (total: 0, available: 0)
-        return .object([
-            "kind": .string("state"),
-            "applied_revision": .int(desired.revision),
-            "cameras": .object(cameras),
-            "storage": .object(["free_bytes": .int(capacity.available), "recordings_bytes": .int(try await store.recordingBytes())]),
-        ])
-    }
 }
