@@ -25,6 +25,18 @@ import Testing
         #expect(item.id == expected)
     }
 
+    /// After any number of refused connections the link is tried again
+    /// within 72 s (1 min + 20 %), while a segment's own failures back off
+    /// to 5 minutes: a long outage does not hold the backlog minutes after
+    /// the endpoint is back.
+    @Test(arguments: [0, 1, 5, 10, 50, 1000])
+    func theLinkIsTriedAgainWithinAMinuteAfterAnyNumberOfFailures(_ failures: Int) {
+        for random in [0.0, 0.5, 0.999] {
+            #expect(UploadScheduler.linkBackoff.delay(attempt: failures, random: random) <= .seconds(72))
+        }
+        #expect(UploadScheduler.defaultBackoff.delay(attempt: 50, random: 0.5) == .seconds(300))
+    }
+
     @Test func isIdleWithAnEmptyQueue() {
         #expect(UploadScheduler.next(queue: [], order: .oldest, nowMs: Self.now) == .idle)
     }

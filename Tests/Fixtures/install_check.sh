@@ -16,6 +16,8 @@ set -eu
 tarball=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
 [ -f "$tarball" ] || { echo "install_check.sh: no tarball $1" >&2; exit 66; }
 fixtures=$(cd "$(dirname "$0")" && pwd -P)
+# shellcheck source=SCRIPTDIR/in_tree.sh
+. "$fixtures/in_tree.sh" # in_tree TREE SWIFT_RT CMD...: CMD chrooted in TREE
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/camgate-install-check.XXXXXX")
 chmod 0755 "$work" # the non-root run must reach install.sh
@@ -39,8 +41,8 @@ rel=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'camgate-*')
 version=$(cat "$rel/VERSION")
 # A tarball packaged from the debug build (scripts/test) links the Swift
 # runtime from the toolchain: that directory is bind-mounted, read-only, at
-# the same path in the tree for the commands run there. A release binary
-# (--static-swift-stdlib) needs nothing.
+# the same path in the tree for the commands run there (in_tree.sh). A release
+# binary (--static-swift-stdlib) needs nothing.
 swift_rt=$(ldd "$rel/camgate" 2>/dev/null | awk '/libswiftCore\.so/ { print $3 }' | xargs -r dirname)
 
 failed=0 passed=0
@@ -74,13 +76,6 @@ listing() {
 meta() { stat -c '%a %u:%g' "$tree$1" 2>/dev/null || echo missing; }
 passwd_field() { awk -F: -v u=camgate -v f="$1" '$1 == u { print $f }' "$tree/etc/passwd"; }
 group_has() { awk -F: -v g="$1" -v u="$2" '$1 == g { n = split($4, m, ","); for (i = 1; i <= n; i++) if (m[i] == u) f = 1 } END { exit !f }' "$tree/etc/group"; }
-in_chroot() { # CMD...: in the tree with /proc, /sys and /dev, in a private mount namespace
-  unshare -m --propagation private sh -c '
-    t=$1 rt=$2; shift 2
-    if [ -n "$rt" ]; then mkdir -p "$t$rt" && mount --bind "$rt" "$t$rt" && mount -o remount,bind,ro "$t$rt" || exit 70; fi
-    mount -t proc proc "$t/proc" && mount --rbind /sys "$t/sys" && mount --rbind /dev "$t/dev" && exec chroot "$t" "$@"
-  ' sh "$tree" "$swift_rt" "$@"
-}
 
 # ------------------------------------------------------------ bad input first
 run "$rel/install.sh" --root "$work/no-such-dir" --no-provision
@@ -132,13 +127,13 @@ done
 check "the $n board profiles are installed" [ "$n" -eq "$(find "$tree/usr/share/camgate/boards" -name '*.json' | wc -l)" ]
 
 rc=0
-in_chroot /usr/bin/camgate --version >"$work/out" 2>&1 || rc=$?
+in_tree "$tree" "$swift_rt" /usr/bin/camgate --version >"$work/out" 2>&1 || rc=$?
 check "camgate --version in the chroot prints $version" [ "$rc/$(cat "$work/out")" = "0/$version" ]
 rc=0
-in_chroot /usr/bin/camgate detect >"$work/out" 2>&1 || rc=$?
+in_tree "$tree" "$swift_rt" /usr/bin/camgate detect >"$work/out" 2>&1 || rc=$?
 expect_rc "camgate detect runs in the chroot" 0
 rc=0
-in_chroot setpriv --reuid="$uid" --regid="$gid" --init-groups /usr/bin/camgate detect >"$work/out" 2>&1 || rc=$?
+in_tree "$tree" "$swift_rt" setpriv --reuid="$uid" --regid="$gid" --init-groups /usr/bin/camgate detect >"$work/out" 2>&1 || rc=$?
 expect_rc "camgate detect runs in the chroot as user camgate" 0
 
 # ---------------------------------------------------------------- idempotent
@@ -255,7 +250,7 @@ mkdir -p "$tree/root/release"
 tar -C "$tree/root/release" -xJf "$tarball"
 # No systemd (minbase has no systemctl): installed and enabled, exit 69.
 rc=0
-in_chroot sh -c 'cd /root/release/camgate-*/ && exec ./install.sh --no-provision' >"$work/out" 2>&1 || rc=$?
+in_tree "$tree" "$swift_rt" sh -c 'cd /root/release/camgate-*/ && exec ./install.sh --no-provision' >"$work/out" 2>&1 || rc=$?
 expect_rc "install.sh on a machine without systemd exits 69 after installing" 69
 check "it says systemd is not running" out_has "systemd is not running"
 check "it installed and enabled the unit" [ -L "$tree/etc/systemd/system/multi-user.target.wants/camgate.service" ]
@@ -295,7 +290,7 @@ rc=0; ./install.sh --uninstall >/tmp/out 2>&1 || rc=$?
 check "--uninstall on the machine stops and disables the service" sh -c '[ "$1" -eq 0 ] && ! systemctl is-active --quiet camgate && ! systemctl is-enabled --quiet camgate' sh "$rc"
 check "--uninstall keeps the database" [ -f /var/lib/camgate/camgate.db ]
 LIVE
-in_chroot sh /root/live_check.sh >"$work/live" 2>&1 || true
+in_tree "$tree" "$swift_rt" sh /root/live_check.sh >"$work/live" 2>&1 || true
 while IFS= read -r line; do
   case $line in
     "ok - "*) passed=$((passed + 1)); echo "$line" ;;

@@ -17,6 +17,8 @@ set -eu
 tarball=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
 sim=$2
 fixtures=$(cd "$(dirname "$0")" && pwd -P)
+# shellcheck source=SCRIPTDIR/in_tree.sh
+. "$fixtures/in_tree.sh" # in_tree TREE SWIFT_RT CMD...: CMD chrooted in TREE
 work=$(mktemp -d "${TMPDIR:-/tmp}/camgate-enroll-check.XXXXXX")
 tree=$work/tree
 sim_pid=
@@ -39,7 +41,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 mkdir -p "$tree/root/release"
 tar -C "$tree/root/release" -xJf "$tarball"
 # A debug build's tarball (scripts/test) needs the toolchain's Swift runtime,
-# bind-mounted read-only at the same path (install_check.sh says why).
+# bind-mounted read-only at the same path by in_tree (install_check.sh says why).
 swift_rt=$(ldd "$tree"/root/release/camgate-*/camgate 2>/dev/null | awk '/libswiftCore\.so/ { print $3 }' | xargs -r dirname)
 install -m 0755 "$fixtures/fake_systemctl" "$tree/usr/local/bin/systemctl"
 # The operator's enrollment token, in a private file on the device.
@@ -66,11 +68,7 @@ cd /root/release/camgate-*/
 BOOT
 started=$(now)
 rc=0
-unshare -m --propagation private sh -c '
-  t=$1 rt=$2; shift 2
-  if [ -n "$rt" ]; then mkdir -p "$t$rt" && mount --bind "$rt" "$t$rt" && mount -o remount,bind,ro "$t$rt" || exit 70; fi
-  mount -t proc proc "$t/proc" && mount --rbind /sys "$t/sys" && mount --rbind /dev "$t/dev" && exec chroot "$t" "$@"
-' sh "$tree" "$swift_rt" sh /root/first_boot.sh "http://127.0.0.1:$port" >"$work/install.out" 2>&1 || rc=$?
+in_tree "$tree" "$swift_rt" sh /root/first_boot.sh "http://127.0.0.1:$port" >"$work/install.out" 2>&1 || rc=$?
 install_s=$(since "$started")
 check "install.sh (install, enroll, enable, start) exits 0" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$work/install.out"

@@ -18,7 +18,7 @@ extension UploadService {
             let message = Redactor.redact(reason)
             var holdUntil: Int64?
             if linkDown {
-                let delay = backoff.delay(attempt: linkFailures, random: Double.random(in: 0..<1, using: &random))
+                let delay = linkBackoff.delay(attempt: linkFailures, random: Double.random(in: 0..<1, using: &random))
                 linkFailures += 1
                 holdUntil = now + delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
             }

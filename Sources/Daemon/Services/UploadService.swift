@@ -35,10 +35,12 @@ public final class UploadService: Service, Sendable {
     let reports: Bool
     let reportsQueued: @Sendable () -> Void
     let backoff: Backoff
+    let linkBackoff: Backoff
     let logger: Logger
 
     public init(store: Store, owner: any UploadOwner, targets: any UploadTargetSource, transport: HTTPTransport, reports: Bool,
-                reportsQueued: @escaping @Sendable () -> Void = {}, backoff: Backoff = UploadScheduler.defaultBackoff, logger: Logger) {
+                reportsQueued: @escaping @Sendable () -> Void = {}, backoff: Backoff = UploadScheduler.defaultBackoff,
+                linkBackoff: Backoff = UploadScheduler.linkBackoff, logger: Logger) {
         let cap = BandwidthCap(maxKbps: 0), progress = UploadProgressBox()
         self.store = store
         self.owner = owner
@@ -47,6 +49,7 @@ public final class UploadService: Service, Sendable {
         self.reports = reports
         self.reportsQueued = reportsQueued
         self.backoff = backoff
+        self.linkBackoff = linkBackoff
         self.logger = logger
         uploader = SegmentUploader(store: store, targets: targets, transport: transport, cap: cap, progress: progress, logger: logger)
     }
