@@ -12,7 +12,7 @@ One agent, `upload.mode: on_demand`, one camera not recording; the segment
 files are written before it starts (recovered at boot, not queued), and each
 phase queues its own files with an `upload_recording` command naming their
 time range, after setting `max_kbps` through the desired state:
-  - throughput with no cap: three 64 MiB segments (8 parts each), S3-side
+  - throughput with no cap: seven 64 MiB segments (8 parts each), S3-side
     time from the first part's first byte to Complete answered, beside two
     floors measured the same way on the same server (medians; 16 MiB with
     --quick): curl doing the same multipart upload (the parts cut to files
@@ -248,7 +248,7 @@ def seed_files(data, rng):
     """Each phase's segments, a minute apart (recordings start on whole seconds)."""
     t = (int(time.time()) - 6 * 3600) * 1000
     groups = {}
-    for name, count, size in [("throughput", 3, (16 if QUICK else 64) * MIB), ("cap", 1, (12 if QUICK else 24) * MIB),
+    for name, count, size in [("throughput", 3 if QUICK else 7, (16 if QUICK else 64) * MIB), ("cap", 1, (12 if QUICK else 24) * MIB),
                               ("outage", 1, 40 * MIB), ("backlog", 100, 256 << 10)]:
         groups[name] = []
         for _ in range(count):
@@ -270,33 +270,38 @@ def upload_ids(requests, name):
 
 
 def throughput(sim, s3, files, rss):
-    rss.phase = "uploading"
-    queued = sim.queue("bench-throughput", files[0]["start_ms"], files[-1]["start_ms"])
-    if queued != len(files):
-        raise RuntimeError(f"upload_recording queued {queued} segments, not {len(files)}")
-    if not sim.wait_uploaded({f["name"] for f in files}, 600):
-        raise RuntimeError("the throughput segments were not uploaded")
-    rss.phase = "between"
-    requests = s3.requests()
-    agent, parts_only = [], []
-    for f in files:
-        ids = upload_ids(requests, f["name"])
-        entries = [r for r in requests if r.get("upload_id") in ids and r.get("status") == 200]
+    """Per file, one after the other so that drift in the machine's load
+    falls on all three alike: the agent's upload, then curl doing the same
+    multipart, then curl's one PUT."""
+    agent, parts_only, curl, curl_multipart = [], [], [], []
+    for k, f in enumerate(files):
+        rss.phase = "uploading"
+        queued = sim.queue(f"bench-throughput-{k}", f["start_ms"], f["start_ms"])
+        if queued != 1:
+            raise RuntimeError(f"upload_recording queued {queued} segments for {f['name']}, not 1")
+        if not sim.wait_uploaded({f["name"]}, 600):
+            raise RuntimeError(f"{f['name']} was not uploaded")
+        rss.phase = "between"
+        requests = s3.requests()
+        entries = [r for r in requests if r.get("upload_id") in upload_ids(requests, f["name"]) and r.get("status") == 200]
         agent.append(f["size"] / s3_window(entries))
         parts_only.append(f["size"] / s3_window([e for e in entries if e["method"] == "PUT"]))
-    curl = []
-    for f in files:
-        url = s3.presigned_put("bench/curl/" + f["name"])
-        seen = len(s3.requests())
-        # No `Expect: 100-continue` (moto's server never answers it: curl would wait 1 s; the agent does not ask).
-        out = subprocess.run(["curl", "-sS", "-H", "Expect:", "-T", f["path"], "-o", "/dev/null", "-w", "%{http_code}", url],
-                             capture_output=True, text=True, check=True).stdout
-        if out.strip() != "200":
-            raise RuntimeError(f"curl -T answered {out}")
-        entry = [r for r in s3.requests()[seen:] if r["method"] == "PUT" and r["path"].endswith("/bench/curl/" + f["name"])][0]
-        curl.append(f["size"] / (entry["t1"] - entry["t0"]))
-    curl_multipart = [f["size"] / curl_multipart_window(s3, f) for f in files]
+        curl_multipart.append(f["size"] / curl_multipart_window(s3, f))
+        curl.append(f["size"] / curl_put_window(s3, f))
     return agent, curl, parts_only, curl_multipart
+
+
+def curl_put_window(s3, f):
+    """`curl -T` of the whole file in one presigned PUT; S3-side seconds."""
+    url = s3.presigned_put("bench/curl/" + f["name"])
+    seen = len(s3.requests())
+    # No `Expect: 100-continue` (moto's server never answers it: curl would wait 1 s; the agent does not ask).
+    out = subprocess.run(["curl", "-sS", "-H", "Expect:", "-T", f["path"], "-o", "/dev/null", "-w", "%{http_code}", url],
+                         capture_output=True, text=True, check=True).stdout
+    if out.strip() != "200":
+        raise RuntimeError(f"curl -T answered {out}")
+    entry = [r for r in s3.requests()[seen:] if r["method"] == "PUT" and r["path"].endswith("/bench/curl/" + f["name"])][0]
+    return entry["t1"] - entry["t0"]
 
 
 def curl_multipart_window(s3, f):
