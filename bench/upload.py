@@ -12,7 +12,7 @@ One agent, `upload.mode: on_demand`, one camera not recording; the segment
 files are written before it starts (recovered at boot, not queued), and each
 phase queues its own files with an `upload_recording` command naming their
 time range, after setting `max_kbps` through the desired state:
-  - throughput with no cap: seven 64 MiB segments (8 parts each), S3-side
+  - throughput with no cap: eleven 64 MiB segments (8 parts each), S3-side
     time from the first part's first byte to Complete answered, beside two
     floors measured the same way on the same server (medians; 16 MiB with
     --quick): curl doing the same multipart upload (the parts cut to files
@@ -92,7 +92,8 @@ def ready_port(logfile, marker, parse):
             text = open(logfile).read()
         except OSError:
             return None
-        line = next((l for l in text.split("\n") if marker in l), None)
+        # Complete lines only: the server may be half-way through writing one.
+        line = next((l for l in text.split("\n")[:-1] if marker in l), None)
         return parse(line) if line else None
     return wait_for(port, 30, 0.05)
 
@@ -248,7 +249,7 @@ def seed_files(data, rng):
     """Each phase's segments, a minute apart (recordings start on whole seconds)."""
     t = (int(time.time()) - 6 * 3600) * 1000
     groups = {}
-    for name, count, size in [("throughput", 3 if QUICK else 7, (16 if QUICK else 64) * MIB), ("cap", 1, (12 if QUICK else 24) * MIB),
+    for name, count, size in [("throughput", 3 if QUICK else 11, (16 if QUICK else 64) * MIB), ("cap", 1, (12 if QUICK else 24) * MIB),
                               ("outage", 1, 40 * MIB), ("backlog", 100, 256 << 10)]:
         groups[name] = []
         for _ in range(count):

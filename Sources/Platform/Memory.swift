@@ -43,7 +43,8 @@ public enum Memory {
     /// longer runs leaves memory; what it still runs faults back in. The
     /// pages are clean copies of the file: nothing is lost. Then
     /// MADV_RANDOM: a page faulted back in is read alone, not with the
-    /// 128 KiB around it, which fault-around would otherwise map too.
+    /// 128 KiB around it, which fault-around would otherwise map too; and
+    /// the file's cached pages no one maps are dropped (`dropCachedPages`).
     /// Returns the bytes of the mappings advised.
     @discardableResult
     public static func pageOutCode() throws(SystemError) -> UInt {
@@ -56,7 +57,21 @@ public enum Memory {
             _ = try syscall("madvise", executable) { madvise(pointer, Int(mapping.bytes), MADV_RANDOM) }
             advised += mapping.bytes
         }
+        try dropCachedPages(of: "/proc/self/exe")
         return advised
+    }
+
+    /// POSIX_FADV_DONTNEED on a file: its clean pages no process maps leave
+    /// the page cache. For the executable: fault-around maps every cached
+    /// page near a fault, so cached neighbours (the whole file, right after
+    /// an install or an update copied it) would come back with each page
+    /// the agent runs.
+    static func dropCachedPages(of path: String) throws(SystemError) {
+        let fd = try syscall("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        // posix_fadvise answers the error number instead of setting errno.
+        let code = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+        if code != 0 { throw SystemError(call: "posix_fadvise", errno: code, subject: path) }
     }
 
     /// MADV_PAGEOUT (not in older C headers).

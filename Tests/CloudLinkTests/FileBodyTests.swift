@@ -44,7 +44,7 @@ import TestSupport
         await sim.stop()
         #expect(answer.status == 200)
         #expect(stats["uploads"]?["part-2"] == .int(length))
-        #expect(counter.chunks.reduce(0, +) == Int(length) && counter.chunks.allSatisfy { $0 <= 64 << 10 })
+        #expect(counter.chunks.reduce(0, +) == Int(length) && counter.chunks.allSatisfy { $0 <= HTTPRequest.FileBody.defaultChunkSize })
         #expect(counter.progress == length)
         // The digest of what went out is the MD5 of the range (what S3's ETag must be).
         let range = try Data(contentsOf: URL(fileURLWithPath: path)).subdata(in: Int(offset)..<Int(offset + length))

@@ -72,35 +72,23 @@ extension SegmentUploader {
         return .retry("S3 answered a wrong ETag \(SegmentUploader.maximumResends) times", linkDown: false)
     }
 
-    /// The PUT of a byte range, and the MD5 of the bytes it sent. The MD5
-    /// is computed by a task of its own from the chunks as they go out, so
-    /// hashing (some 100 µs per 64 KiB chunk) runs beside the sending, not
-    /// in its way; it is faster than any uplink, so few chunks wait for it.
+    /// The PUT of a byte range, and the MD5 of the bytes it sent, computed
+    /// from each chunk while the connection sends it (`FileBody.observe`).
     func put(url: String, file: String, offset: Int64, length: Int64) async throws -> (S3Answer, md5: String) {
         var request = HTTPRequest(method: .PUT, endpoint: try Endpoint(parsing: url), headers: [("Content-Type", "application/octet-stream")])
-        let cap = cap, progress = progress, transport = transport
-        let (chunks, sent) = AsyncStream<[UInt8]>.makeStream()
+        let cap = cap, progress = progress, digest = StreamingMD5()
         request.fileBody = .init(path: file, offset: offset, length: length, pace: { bytes in
             try await cap.pace(bytes)
             await progress.noteSent(bytes)
-        }, observe: { sent.yield($0) })
+        }, observe: { digest.update($0) })
         // Nothing is read while a capped part goes out: the idle limit covers the slowest send.
         let idle = Duration.seconds(60 + length / (await cap.floorBytesPerSecond))
-        return try await withThrowingTaskGroup(of: String.self) { group in
-            group.addTask {
-                let digest = StreamingMD5()
-                for await chunk in chunks { digest.update(chunk) }
-                return digest.hex
-            }
-            defer { sent.finish() }
-            let answer = try await transport.execute(request, idleTimeout: idle) { start, reader in
-                var body: [UInt8] = []
-                while let chunk = try await reader.next() { if body.count < 64 << 10 { body += chunk } }
-                return S3Answer.classify(status: start.status, etagHeader: start.header("ETag"), body: body, completing: false)
-            }
-            sent.finish()
-            return (answer, try await group.next() ?? "")
+        let answer = try await transport.execute(request, idleTimeout: idle) { start, reader in
+            var body: [UInt8] = []
+            while let chunk = try await reader.next() { if body.count < 64 << 10 { body += chunk } }
+            return S3Answer.classify(status: start.status, etagHeader: start.header("ETag"), body: body, completing: false)
         }
+        return (answer, digest.hex)
     }
 
     /// CompleteMultipartUpload with every stored ETag, parts in order.
