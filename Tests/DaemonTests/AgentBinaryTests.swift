@@ -88,9 +88,12 @@ import TestSupport
     /// `kill -STOP` of a recorder: the status said `recording` while nothing
     /// was written, and the index then held one segment spanning the freeze
     /// and overlapping the next. The stall is reported and the recorder
-    /// restarted within three segment lengths (2 s segments: stalled after
-    /// 4 s, found by the next 2 s index tick, restarted at once), and no
-    /// indexed segment overlaps the next.
+    /// restarted, and no indexed segment overlaps the next. The agent's
+    /// decision is checked on the quiet time it logs (2 s segments: stalled
+    /// after 4 s, found by the next 2 s index tick: under 3 segment lengths
+    /// + 1 s); stopping the frozen ffmpeg (it closes its segment once
+    /// continued) and starting the next one is the machine's time, bounded
+    /// loosely (it once took 1.0 s of a 7.0 s replacement under CI's load).
     @Test func aFrozenRecorderIsReportedAndRestartedAndTheIndexNeverOverlaps() async throws {
         let agent = try AgentProcess.camgate(["run", "--config", try writeConfig(segmentSeconds: 2), "--data-dir", data], logPath: dir.file("agent.log"))
         #expect(try await waitUntil(timeout: .seconds(30)) { complete(try recordings()).count >= 1 }, "\(agent.log)")
@@ -100,8 +103,10 @@ import TestSupport
         #expect(await waitUntil(timeout: .seconds(20)) { recorderPIDs().contains { $0 != frozen } }, "\(agent.log)")
         let restartedAfter = ContinuousClock.now - stoppedAt
         print("frozen recorder replaced after \(restartedAfter)")
-        #expect(restartedAfter < .seconds(7), "3 segment lengths, +1 s to stop and spawn: \(restartedAfter)")
-        #expect(agent.log.contains("stalled: nothing written for"), "\(agent.log)")
+        let logged = agent.log.firstMatch(of: /stalled: nothing written for (\d+)\.(\d) s/)
+        let quiet = logged.flatMap { Double("\($0.1).\($0.2)") } ?? -1
+        #expect(quiet >= 4 && quiet < 7, "stalled after 2 segment lengths, seen within one index tick: \(quiet) s; \(agent.log)")
+        #expect(restartedAfter < .seconds(10), "the decision, then the frozen ffmpeg stopped and the next one started: \(restartedAfter)")
         #expect(await waitUntil(timeout: .seconds(10)) { ProcFS.stat(pid: frozen)?.isAlive != true }, "the frozen process is gone")
         let before = complete(try recordings()).count
         #expect(try await waitUntil(timeout: .seconds(20)) { complete(try recordings()).count >= before + 2 }, "recording again")
