@@ -199,17 +199,7 @@ enum Schema {
             completed_at INTEGER NOT NULL,
             PRIMARY KEY (upload, number)
         ) WITHOUT ROWID;
-        CREATE TABLE outbox_new (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            kind TEXT NOT NULL CHECK (kind IN ('ack', 'state', 'recording', 'discovered', 'uploaded', 'recording_lost')),
-            payload TEXT NOT NULL,
-            created_at INTEGER NOT NULL
-        );
-        INSERT INTO outbox_new SELECT seq, kind, payload, created_at FROM outbox;
-        DELETE FROM sqlite_sequence WHERE name = 'outbox_new';
-        INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox_new', seq FROM sqlite_sequence WHERE name = 'outbox';
-        DROP TABLE outbox;
-        ALTER TABLE outbox_new RENAME TO outbox;
+        \(rebuildOutbox(kinds: ["ack", "state", "recording", "discovered", "uploaded", "recording_lost"]))
         """),
         // Issue 13: motion events and, per camera, how far its motion file
         // was read with the tracker's state at that point. Both change in
@@ -241,9 +231,19 @@ enum Schema {
             CHECK ((phase = 'idle') = (phase_start IS NULL)),
             CHECK ((phase_start IS NULL) = (phase_last IS NULL) AND (phase_start IS NULL) = (phase_peak IS NULL))
         );
+        \(rebuildOutbox(kinds: ["ack", "state", "recording", "discovered", "uploaded", "recording_lost", "motion"]))
+        """),
+    ]
+
+    /// The outbox again with a wider `kind` check (SQLite cannot alter a
+    /// CHECK): copied row by row with its AUTOINCREMENT sequence, so the
+    /// next item still gets the next number. A migration that adds a
+    /// report kind ends with this.
+    static func rebuildOutbox(kinds: [String]) -> String {
+        """
         CREATE TABLE outbox_new (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            kind TEXT NOT NULL CHECK (kind IN ('ack', 'state', 'recording', 'discovered', 'uploaded', 'recording_lost', 'motion')),
+            kind TEXT NOT NULL CHECK (kind IN (\(kinds.map { "'\($0)'" }.joined(separator: ", ")))),
             payload TEXT NOT NULL,
             created_at INTEGER NOT NULL
         );
@@ -252,8 +252,8 @@ enum Schema {
         INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox_new', seq FROM sqlite_sequence WHERE name = 'outbox';
         DROP TABLE outbox;
         ALTER TABLE outbox_new RENAME TO outbox;
-        """),
-    ]
+        """
+    }
 
     /// Applies the migrations `connection` has not seen yet; returns their names.
     static func migrate(_ connection: SQLiteConnection) throws(SQLiteError) -> [String] {
