@@ -67,6 +67,16 @@ public enum PartETag {
         return tag == md5Hex.lowercased() ? .matches : .mismatch
     }
 
+    /// Whether S3's ETag for what it just stored is the MD5 of the bytes,
+    /// from the answer's headers: not under SSE-KMS (`aws:kms`,
+    /// `aws:kms:dsse`) nor SSE-C (a customer key algorithm), whose ETags
+    /// are 32 hex digits all the same (AWS S3 API reference, "Common
+    /// Response Headers": ETag). SSE-S3 (`AES256`) keeps the MD5.
+    public static func isMD5(serverSideEncryption: String?, customerKeyAlgorithm: String?) -> Bool {
+        if customerKeyAlgorithm != nil { return false }
+        return !(serverSideEncryption ?? "").lowercased().hasPrefix("aws:kms")
+    }
+
     /// Without the quotes S3 puts around it (and a weak `W/` prefix), lowercase.
     public static func normalized(_ etag: String) -> String {
         var tag = Substring(etag)

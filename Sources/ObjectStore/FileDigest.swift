@@ -2,29 +2,28 @@ import Crypto
 import Platform
 import Synchronization
 
-/// Digests of a segment, read from disk in 1 MiB chunks (never the whole
-/// file in memory): the sha256 that names its content in the target
-/// request and the report.
+/// Digests of a segment, read from disk in 120 KiB chunks into one buffer
+/// (never the whole file in memory, no fresh pages per chunk: under the
+/// agent's malloc mmap threshold): the sha256 that names its content in the
+/// target request and the report.
 public enum FileDigest {
-    static let chunk = 1 << 20
+    static let chunk = 120 << 10
 
     /// Lower-case hex sha256 of the whole file, and its size.
     public static func sha256(of path: String) throws(SystemError) -> (hex: String, bytes: Int64) {
         let reader = try FileReader(path)
         var hash = SHA256()
-        let bytes = try feed(reader, offset: 0, length: reader.size) { hash.update(data: $0) }
-        return (Hex.encode(hash.finalize()), bytes)
-    }
-
-    private static func feed(_ reader: FileReader, offset: Int64, length: Int64, _ update: ([UInt8]) -> Void) throws(SystemError) -> Int64 {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
         var done: Int64 = 0
-        while done < length {
-            let bytes = try reader.read(at: offset + done, count: Int(min(Int64(chunk), length - done)))
-            if bytes.isEmpty { break }
-            update(bytes)
-            done += Int64(bytes.count)
+        while done < reader.size {
+            let want = Int(min(Int64(chunk), reader.size - done))
+            let got = try reader.read(at: done, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]))
+            if got == 0 { break }
+            hash.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<got]))
+            done += Int64(got)
         }
-        return done
+        return (Hex.encode(hash.finalize()), done)
     }
 }
 
@@ -35,8 +34,8 @@ public final class StreamingMD5: Sendable {
 
     public init() {}
 
-    public func update(_ bytes: [UInt8]) {
-        state.withLock { $0.update(data: bytes) }
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        state.withLock { $0.update(bufferPointer: bytes) }
     }
 
     /// Lower-case hex of everything given so far.

@@ -36,15 +36,20 @@ public final class FileReader {
     /// Up to `count` bytes at `offset`; fewer at the end of the file.
     public func read(at offset: Int64, count: Int) throws(SystemError) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
+        let filled = out.withUnsafeMutableBytes { bytes in Result { () throws(SystemError) in try read(at: offset, into: bytes) } }
+        out.removeLast(count - (try filled.get()))
+        return out
+    }
+
+    /// Fills `buffer` from `offset` (a caller's own memory: no copy, no
+    /// zero-fill); returns the bytes read, fewer at the end of the file.
+    public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int {
         var filled = 0
-        while filled < count {
-            let n = try syscall("pread", path) {
-                out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled)) }
-            }
+        while filled < buffer.count, let base = buffer.baseAddress {
+            let n = try syscall("pread", path) { pread(fd, base + filled, buffer.count - filled, off_t(offset) + off_t(filled)) }
             if n == 0 { break }
             filled += n
         }
-        out.removeLast(count - filled)
-        return out
+        return filled
     }
 }

@@ -127,6 +127,21 @@ import Testing
         #expect(Self.plan.resume(stored: [1: "a", 2: "b", 3: "c"]).readyToComplete)
     }
 
+    /// SSE-KMS and SSE-C ETags look like MD5s and are not: the answer's
+    /// encryption headers say so, and then nothing is compared.
+    @Test(arguments: [
+        (nil, nil, true),                           // no encryption header
+        ("AES256", nil, true),                      // SSE-S3 keeps the MD5
+        ("aws:kms", nil, false),
+        ("aws:kms:dsse", nil, false),
+        ("AWS:KMS", nil, false),
+        (nil, "AES256", false),                     // SSE-C
+        ("AES256", "AES256", false),
+    ] as [(String?, String?, Bool)])
+    func anETagIsAnMD5OnlyWithoutKMSOrACustomerKey(_ sse: String?, _ customer: String?, _ md5: Bool) {
+        #expect(PartETag.isMD5(serverSideEncryption: sse, customerKeyAlgorithm: customer) == md5)
+    }
+
     @Test func storedPartsOutsideThePlanAreIgnored() {
         let resume = Self.plan.resume(stored: [0: "x", 4: "y", 1: "z"])
         #expect(resume.toSend.map(\.number) == [2, 3])

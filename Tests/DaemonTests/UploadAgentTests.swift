@@ -48,6 +48,21 @@ import TestSupport
         return try await uploaded(sim)
     }
 
+    /// `upload.mode: all`, a 3 MiB segment (one PUT) and a 17 MiB one
+    /// (three parts) on disk, an agent started: its two `uploaded` items.
+    func uploadSmallAndLarge(_ sim: CloudSimulatorProcess, seed: UInt64) async throws
+        -> (AgentProcess, [(path: String, sha256: String)], [JSONValue]) {
+        try await learnDesiredState(sim, upload: #"{"mode": "all"}"#)
+        let now = WallClock.nowMilliseconds() - 600_000
+        let small = try writeSegment(data: data, camera: "front", startMs: now, bytes: 3 * Self.mib + 17, seed: seed)
+        let large = try writeSegment(data: data, camera: "front", startMs: now + 60_000, bytes: 17 * Self.mib + 5, seed: seed &+ 1)
+        let agent = try startAgent(sim)
+        let items = try await waitForUploads(sim, 2)
+        if items.count != 2 { agent.signal(SIGKILL) }
+        try #require(items.count == 2, "seed \(seed): \(agent.log.suffix(3000))")
+        return (agent, [small, large], items)
+    }
+
     static func partPUTs(_ requests: [JSONValue], status: Int64? = nil) -> [JSONValue] {
         requests.filter { $0["method"]?.stringValue == "PUT" && $0["part"]?.stringValue != nil && (status == nil || $0["status"]?.int64Value == status) }
     }
@@ -57,16 +72,10 @@ import TestSupport
         print("UploadAgentTests seed: \(seed)")
         let (s3, sim) = try await rig()
         defer { Task { await sim.stop(); await s3.stop() } }
-        try await learnDesiredState(sim, upload: #"{"mode": "all"}"#)
-        let now = WallClock.nowMilliseconds() - 600_000
-        let small = try writeSegment(data: data, camera: "front", startMs: now, bytes: 3 * Self.mib + 17, seed: seed)
-        let large = try writeSegment(data: data, camera: "front", startMs: now + 60_000, bytes: 17 * Self.mib + 5, seed: seed &+ 1)
-        let agent = try startAgent(sim)
+        let (agent, files, items) = try await uploadSmallAndLarge(sim, seed: seed)
         defer { agent.signal(SIGKILL) }
-        let items = try await waitForUploads(sim, 2)
-        try #require(items.count == 2, "seed \(seed): \(agent.log.suffix(3000))")
         let objects = try s3.objects()
-        for (file, item) in zip([small, large], items) {
+        for (file, item) in zip(files, items) {
             let name = FileSystem.basename(file.path)
             let key = try #require(item["key"]?.stringValue)
             #expect(key.hasPrefix("fleet/dev-1/front/") && key.hasSuffix("/\(name)") && item["file"]?.stringValue == name)
@@ -80,6 +89,28 @@ import TestSupport
         #expect(!agent.log.contains("X-Amz-Signature") && !agent.log.contains("X-Amz-Credential"), "no presigned query in the log")
         let status = try runProgram(Repository.camgate, ["status", "--json", "--data-dir", data]).output
         #expect(!status.contains("X-Amz-Signature"))
+    }
+
+    /// A bucket with SSE-KMS: S3's ETags are 32 hex digits that are not
+    /// the MD5 of the part, and the answer says `aws:kms`. Each part is
+    /// taken once (not sent again as a wrong ETag), the Complete names
+    /// S3's ETags, and the objects read back identical.
+    @Test func partsOfAnSSEKMSBucketAreTakenOnceThoughTheirETagsAreNoMD5() async throws {
+        let seed = UInt64.random(in: 0...UInt64(UInt32.max))
+        print("UploadAgentTests seed: \(seed)")
+        let (s3, sim) = try await rig()
+        defer { Task { await sim.stop(); await s3.stop() } }
+        try await s3.control("faults", #"{"sse_kms": true}"#)
+        let (agent, files, items) = try await uploadSmallAndLarge(sim, seed: seed)
+        defer { agent.signal(SIGKILL) }
+        let objects = try s3.objects()
+        for (file, item) in zip(files, items) {
+            let key = try #require(item["key"]?.stringValue)
+            #expect(objects[key]?["sha256"]?.stringValue == file.sha256, "seed \(seed): \(key)")
+        }
+        let requests = try await s3.requests()
+        #expect(Self.partPUTs(requests).count == 3, "each part once, none sent again for its ETag")
+        #expect(!agent.log.contains("sending them again"), "\(agent.log.suffix(2000))")
     }
 
     /// A cloud whose URLs S3 finds expired (403 → fresh URLs), a wrong MD5

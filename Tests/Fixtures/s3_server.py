@@ -20,6 +20,10 @@ expired". Control endpoints for tests (never in a real S3):
        the next Completes / PUTs answer those statuses (without reaching
        moto); `wrong_etags`: the next N PUTs are stored but answered with an
        ETag that is not their MD5.
+  POST /__camgate/faults {"sse_kms": true}  from now on, like a bucket
+       with SSE-KMS: every PUT is answered `x-amz-server-side-encryption:
+       aws:kms` and an ETag of 32 hex digits that is not the MD5 of its
+       bytes; a Complete naming those ETags is passed to moto with its own.
   POST /__camgate/down {"seconds": 60}  stop listening, reset every open
        connection, listen again after that long, or at once on SIGUSR1
        (moto keeps its state: the same process).
@@ -40,6 +44,7 @@ import argparse
 import calendar
 import hashlib
 import hmac
+import io
 import json
 import logging
 import os
@@ -70,6 +75,8 @@ class Middleware:
         self.complete_statuses = []
         self.part_statuses = []
         self.wrong_etags = 0
+        self.sse_kms = False
+        self.kms_etags = {}
         self.sockets = set()
         self.down = False
 
@@ -106,12 +113,17 @@ class Middleware:
             environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             return self.error(start_response, entry, fault, "InternalError", "fault injected")
         wrong = method == "PUT" and self.take_wrong_etag()
+        kms = self.sse_kms
+        if kms and method == "POST" and "uploadId" in query:
+            self.kms_complete(environ)
 
         def recording_start(status, headers, exc_info=None):
             entry["status"] = int(status.split()[0])
             entry["t1"] = time.time()
             if wrong:
                 headers = [(k, v) for k, v in headers if k.lower() != "etag"] + [("ETag", '"%s"' % hashlib.md5(b"wrong").hexdigest())]
+            elif kms and method == "PUT":
+                headers = self.kms_headers(headers)
             return start_response(status, headers, exc_info)
         return self.app(environ, recording_start)
 
@@ -122,6 +134,26 @@ class Middleware:
             if method == "PUT" and self.part_statuses:
                 return self.part_statuses.pop(0)
         return None
+
+    def kms_headers(self, headers):
+        """A PUT's answer as under SSE-KMS: the header, and an opaque ETag remembered against moto's."""
+        real = next((v for k, v in headers if k.lower() == "etag"), None)
+        if real is None:
+            return headers
+        opaque = '"%s"' % hashlib.md5(b"kms:" + real.encode()).hexdigest()
+        with self.lock:
+            self.kms_etags[opaque.strip('"')] = real.strip('"')
+        return [(k, v) for k, v in headers if k.lower() != "etag"] + [("ETag", opaque), ("x-amz-server-side-encryption", "aws:kms")]
+
+    def kms_complete(self, environ):
+        """The Complete's body with moto's own ETags in place of the opaque ones."""
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
+        with self.lock:
+            for opaque, real in self.kms_etags.items():
+                body = body.replace(opaque, real)
+        data = body.encode()
+        environ["wsgi.input"] = io.BytesIO(data)
+        environ["CONTENT_LENGTH"] = str(len(data))
 
     def take_wrong_etag(self):
         with self.lock:
@@ -146,6 +178,7 @@ class Middleware:
                 self.complete_statuses = list(body.get("complete_statuses", self.complete_statuses))
                 self.part_statuses = list(body.get("part_statuses", self.part_statuses))
                 self.wrong_etags = int(body.get("wrong_etags", self.wrong_etags))
+                self.sse_kms = bool(body.get("sse_kms", self.sse_kms))
         elif path == "/__camgate/log":
             with self.lock:
                 answer = {"requests": list(self.log)}

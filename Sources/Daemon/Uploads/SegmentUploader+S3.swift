@@ -52,7 +52,7 @@ extension SegmentUploader {
     func sendRange(url: String, row: UploadRow, offset: Int64, length: Int64, stored: Int64 = 0) async -> SendStep {
         for _ in 0..<SegmentUploader.maximumResends {
             await progress.startRequest(stored: stored)
-            let answer: S3Answer, md5: String
+            let answer: S3Answer, md5: String?
             do { (answer, md5) = try await put(url: url, file: row.file, offset: offset, length: length) } catch let short as HTTPRequest.FileBodyShort {
                 return .retry("cannot read \(row.file): \(short)", linkDown: false)
             } catch {
@@ -62,7 +62,7 @@ extension SegmentUploader {
             case .stored(let etag):
                 if PartETag.verdict(etag: etag ?? "", md5Hex: md5) != .mismatch { return .done(etag: etag) }
                 await progress.update { $0.etagMismatches += 1 }
-                logger.warning("upload: S3 answered ETag \(etag ?? "(none)") for bytes whose MD5 is \(md5); sending them again",
+                logger.warning("upload: S3 answered ETag \(etag ?? "(none)") for bytes whose MD5 is \(md5 ?? "not comparable"); sending them again",
                                metadata: ["file": "\(row.file)", "offset": "\(offset)"])
             case .urlRefused(let reason): return .refreshURLs(reason)
             case .uploadGone(let reason), .startOver(let reason): return .startOver(reason)
@@ -73,8 +73,10 @@ extension SegmentUploader {
     }
 
     /// The PUT of a byte range, and the MD5 of the bytes it sent, computed
-    /// from each chunk while the connection sends it (`FileBody.observe`).
-    func put(url: String, file: String, offset: Int64, length: Int64) async throws -> (S3Answer, md5: String) {
+    /// from each chunk while the connection sends it (`FileBody.observe`);
+    /// nil when S3's answer says its ETag is no MD5 (SSE-KMS, SSE-C): the
+    /// ETag is then kept as it is.
+    func put(url: String, file: String, offset: Int64, length: Int64) async throws -> (S3Answer, md5: String?) {
         var request = HTTPRequest(method: .PUT, endpoint: try Endpoint(parsing: url), headers: [("Content-Type", "application/octet-stream")])
         let cap = cap, progress = progress, digest = StreamingMD5()
         request.fileBody = .init(path: file, offset: offset, length: length, pace: { bytes in
@@ -83,12 +85,14 @@ extension SegmentUploader {
         }, observe: { digest.update($0) })
         // Nothing is read while a capped part goes out: the idle limit covers the slowest send.
         let idle = Duration.seconds(60 + length / (await cap.floorBytesPerSecond))
-        let answer = try await transport.execute(request, idleTimeout: idle) { start, reader in
+        let (answer, etagIsMD5) = try await transport.execute(request, idleTimeout: idle) { start, reader in
             var body: [UInt8] = []
             while let chunk = try await reader.next() { if body.count < 64 << 10 { body += chunk } }
-            return S3Answer.classify(status: start.status, etagHeader: start.header("ETag"), body: body, completing: false)
+            return (S3Answer.classify(status: start.status, etagHeader: start.header("ETag"), body: body, completing: false),
+                    PartETag.isMD5(serverSideEncryption: start.header("x-amz-server-side-encryption"),
+                                   customerKeyAlgorithm: start.header("x-amz-server-side-encryption-customer-algorithm")))
         }
-        return (answer, digest.hex)
+        return (answer, etagIsMD5 ? digest.hex : nil)
     }
 
     /// CompleteMultipartUpload with every stored ETag, parts in order.
