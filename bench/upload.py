@@ -18,9 +18,18 @@ time range, after setting `max_kbps` through the desired state:
     --quick): curl doing the same multipart upload (the parts cut to files
     beforehand, one `curl -T part URL …` for all of them, then the Complete
     POSTed by curl), and `curl -T` of the whole file in one presigned PUT.
-    The target (>= 90 %) is printed against both. Against the one PUT, moto's
-    Complete, which copies the parts into the object, is in the agent's time
-    and not in curl's; the same-multipart floor has it too;
+    The target (>= 90 %) is judged against both: the agent's whole upload
+    against curl's same multipart, and the agent's parts (the bytes moved,
+    without the Complete) against curl's one PUT of the same file. The
+    agent's whole multipart against the one PUT is printed without a
+    target: moto's Complete, which concatenates the parts into the object
+    in Python, is in the agent's time and not in curl's (the issue asks for
+    8 MiB parts, so an upload has a Complete). The agent's
+    whole way is printed too, from the upload_recording command to Complete
+    answered: with the command's delivery, the digest pass before the first
+    part (the sha256 and each part's MD5, for its Content-MD5, in one read)
+    and the target request, which the S3-side window leaves out as curl's
+    file cutting;
   - the cap: one 24 MiB segment at max_kbps 8000, S3-side rate from the
     first part's first byte to the last part answered (target within ±10 %);
   - a mid-upload outage: a 40 MiB segment at max_kbps 16000, S3 down for
@@ -274,9 +283,10 @@ def throughput(sim, s3, files, rss):
     """Per file, one after the other so that drift in the machine's load
     falls on all three alike: the agent's upload, then curl doing the same
     multipart, then curl's one PUT."""
-    agent, parts_only, curl, curl_multipart = [], [], [], []
+    agent, parts_only, curl, curl_multipart, whole = [], [], [], [], []
     for k, f in enumerate(files):
         rss.phase = "uploading"
+        asked = time.time()
         queued = sim.queue(f"bench-throughput-{k}", f["start_ms"], f["start_ms"])
         if queued != 1:
             raise RuntimeError(f"upload_recording queued {queued} segments for {f['name']}, not 1")
@@ -286,10 +296,11 @@ def throughput(sim, s3, files, rss):
         requests = s3.requests()
         entries = [r for r in requests if r.get("upload_id") in upload_ids(requests, f["name"]) and r.get("status") == 200]
         agent.append(f["size"] / s3_window(entries))
+        whole.append(f["size"] / (max(e["t1"] for e in entries) - asked))
         parts_only.append(f["size"] / s3_window([e for e in entries if e["method"] == "PUT"]))
         curl_multipart.append(f["size"] / curl_multipart_window(s3, f))
         curl.append(f["size"] / curl_put_window(s3, f))
-    return agent, curl, parts_only, curl_multipart
+    return agent, curl, parts_only, curl_multipart, whole
 
 
 def curl_put_window(s3, f):
@@ -461,7 +472,7 @@ def measure(camgate, simulator, base, seed):
     rss.phase = "idle"
     time.sleep(5)
     log("throughput, no cap...")
-    agent_rates, curl_rates, parts_rates, curl_multipart_rates = throughput(sim, s3, groups["throughput"], rss)
+    agent_rates, curl_rates, parts_rates, curl_multipart_rates, whole_rates = throughput(sim, s3, groups["throughput"], rss)
     log("the cap...")
     cap_kbps = 8000
     rate, window = capped(sim, s3, groups["cap"][0], cap_kbps, rss)
@@ -472,7 +483,7 @@ def measure(camgate, simulator, base, seed):
     lost, twice, drained = outage_backlog(sim, s3, groups["backlog"], backlog_outage, rss)
     rss.stop.set()
     stop_process(agent)
-    return {"agent": agent_rates, "curl": curl_rates, "parts": parts_rates, "curl_multipart": curl_multipart_rates, "cap_kbps": cap_kbps, "rate": rate, "window": window, "resent": resent,
+    return {"agent": agent_rates, "whole": whole_rates, "curl": curl_rates, "parts": parts_rates, "curl_multipart": curl_multipart_rates, "cap_kbps": cap_kbps, "rate": rate, "window": window, "resent": resent,
             "recovered": recovered, "lost": lost, "twice": twice, "drained": drained, "backlog": len(groups["backlog"]),
             "backlog_outage": backlog_outage, "rss_idle": rss.peak({"idle"}), "rss_start": rss.peak({"starting"}), "rss_up": rss.peak({"uploading"}),
             "anon_idle": rss.peak({"idle"}, 2), "anon_up": rss.peak({"uploading"}, 2),
@@ -498,6 +509,7 @@ def main():
         agent, curl = statistics.median(m["agent"]), statistics.median(m["curl"])
         ratio = agent / curl
         curl_mp = statistics.median(m["curl_multipart"])
+        parts = statistics.median(m["parts"])
         ratio_mp = agent / curl_mp
         off = m["rate"] / m["cap_kbps"] - 1
         rows = [
@@ -507,9 +519,14 @@ def main():
              f"{curl_mp / 1e6:.1f} MB/s", "", None),
             ("  agent / curl, the same multipart", f"{ratio_mp * 100:.0f} %", ">= 90 %", ratio_mp >= 0.9),
             ("  curl -T of each whole file in one PUT, S3-side, median", f"{curl / 1e6:.1f} MB/s", "", None),
-            ("  agent / curl one PUT (moto's Complete copies the parts: in the agent's time only)", f"{ratio * 100:.0f} %", ">= 90 %", ratio >= 0.9),
-            ("  agent, the parts only (without the Complete), median vs curl one PUT",
-             f"{statistics.median(m['parts']) / 1e6:.1f} MB/s ({statistics.median(m['parts']) / curl * 100:.0f} %)", "", None),
+            ("  agent's parts (without the Complete) / curl's one PUT of the same file: the bytes moved",
+             f"{parts / curl * 100:.0f} %", ">= 90 %", parts / curl >= 0.9),
+            ("  agent's whole multipart / curl's one PUT (moto's Complete concatenates the parts in Python: "
+             "in the agent's time only)", f"{ratio * 100:.0f} %", "", None),
+            ("  agent from the upload_recording command to Complete answered (the command's way, the digest pass: sha256 and "
+             "each part's MD5 in one read, the target), median",
+             f"{statistics.median(m['whole']) / 1e6:.1f} MB/s ({statistics.median(m['whole']) / curl_mp * 100:.0f} % of curl's same multipart)", "", None),
+            ("  agent, the parts only (without the Complete), median", f"{parts / 1e6:.1f} MB/s", "", None),
             (f"rate under max_kbps {m['cap_kbps']} ({m['cap_size'] // MIB} MiB, S3-side over {m['window']:.1f} s)",
              f"{m['rate']:.0f} kbit/s ({off * 100:+.1f} %)", "within ±10 %", abs(off) <= 0.10),
             ("bytes re-sent after an outage mid-part (agent's bytes_sent - file size)",

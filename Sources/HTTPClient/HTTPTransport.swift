@@ -37,9 +37,6 @@ public struct HTTPRequest: Sendable {
         public var pace: (@Sendable (Int) async throws -> Void)?
         /// Bytes handed to the connection so far.
         public var progress: (@Sendable (Int64) -> Void)?
-        /// Each chunk, once the connection has taken it (a digest of what
-        /// went out); the bytes are valid during the call only.
-        public var observe: (@Sendable (UnsafeRawBufferPointer) -> Void)?
 
         /// 120 KiB: half the hops of 64 KiB per part, and under the agent's
         /// 128 KiB malloc mmap threshold (Memory.tuneAllocator), so a chunk
@@ -47,15 +44,13 @@ public struct HTTPRequest: Sendable {
         public static let defaultChunkSize = 120 << 10
 
         public init(path: String, offset: Int64 = 0, length: Int64, chunkSize: Int = FileBody.defaultChunkSize,
-                    pace: (@Sendable (Int) async throws -> Void)? = nil, progress: (@Sendable (Int64) -> Void)? = nil,
-                    observe: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil) {
+                    pace: (@Sendable (Int) async throws -> Void)? = nil, progress: (@Sendable (Int64) -> Void)? = nil) {
             self.path = path
             self.offset = offset
             self.length = length
             self.chunkSize = chunkSize
             self.pace = pace
             self.progress = progress
-            self.observe = observe
         }
     }
 
@@ -168,7 +163,6 @@ public final class HTTPTransport: Sendable {
         let channel = try await ClientBootstrap(group: try group)
             .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
             .channelOption(.socketOption(.so_keepalive), value: 1)
-            .channelOption(.writeBufferWaterMark, value: request.fileBody == nil ? .init(low: 32 << 10, high: 64 << 10) : ChunkBuffers.waterMark)
             .connect(host: endpoint.host, port: endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
@@ -192,7 +186,7 @@ public final class HTTPTransport: Sendable {
                 head.headers.add(name: "Content-Length", value: String(bytes.count))
             }
             head.headers.add(name: "Connection", value: "close")
-            try await HTTPTransport.write(head, request, to: outbound)
+            try await HTTPTransport.write(head, request, to: outbound, channel: channel.channel)
 
             var iterator = inbound.makeAsyncIterator()
             var start: HTTPResponseStart?
@@ -218,12 +212,14 @@ public final class HTTPTransport: Sendable {
     /// (written part by part, a server that answers and closes as soon as
     /// it has the body could make the last write fail, I/O on closed
     /// channel, after it had taken the request; the request would then be
-    /// sent twice); a file body streamed between head and end.
-    static func write(_ head: HTTPRequestHead, _ request: HTTPRequest, to outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>) async throws {
+    /// sent twice); a file body streamed between head and end, all written
+    /// on the channel itself (`stream`).
+    static func write(_ head: HTTPRequestHead, _ request: HTTPRequest, to outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>,
+                      channel: any Channel) async throws {
         if let file = request.fileBody {
-            try await outbound.write(.head(head))
-            try await stream(file, to: outbound)
-            try await outbound.write(.end(nil))
+            try await channel.writeAndFlush(HTTPClientRequestPart.head(head)).get()
+            try await stream(file, to: channel)
+            try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
             return
         }
         var parts: [HTTPClientRequestPart] = [.head(head)]
@@ -232,28 +228,31 @@ public final class HTTPTransport: Sendable {
         try await outbound.write(contentsOf: parts)
     }
 
-    /// Writes a file range chunk by chunk; each write waits while the
-    /// connection holds more than `ChunkBuffers.waterMark` (NIO's back
-    /// pressure), so a few chunks are in memory whatever the file's size,
-    /// and enough are queued that the socket never waits on the reading.
-    /// Each chunk is read straight into a buffer of `ChunkBuffers`; the
-    /// observer (a digest) sees it after the connection has it.
-    static func stream(_ file: HTTPRequest.FileBody, to outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>) async throws {
+    /// Writes a file range chunk by chunk, each read straight into a buffer
+    /// of `ChunkBuffers`, with at most `ChunkBuffers.inFlight` writes not yet
+    /// taken by the socket: a buffer is filled again only once its write is
+    /// done, so no chunk is allocated anew, whatever the speed. (Through
+    /// the async writer, which gives no completion, a fast sender allocated
+    /// a fresh buffer per chunk: RssAnon +5 MB while uploading.) The socket
+    /// buffer keeps the server fed meanwhile.
+    static func stream(_ file: HTTPRequest.FileBody, to channel: any Channel) async throws {
         let reader = try FileReader(file.path)
         var buffers = ChunkBuffers(chunkSize: max(1, file.chunkSize))
+        var inFlight: [EventLoopFuture<Void>] = []
         var sent: Int64 = 0
         while sent < file.length {
+            if inFlight.count >= ChunkBuffers.inFlight { try await inFlight.removeFirst().get() }
             let count = Int(min(Int64(buffers.chunkSize), file.length - sent))
             let chunk = try buffers.fill(count) { try reader.read(at: file.offset + sent, into: $0) }
             guard chunk.readableBytes == count else {
                 throw HTTPRequest.FileBodyShort(path: file.path, expected: file.length, got: sent + Int64(chunk.readableBytes))
             }
             try await file.pace?(count)
-            try await outbound.write(.body(.byteBuffer(chunk)))
-            if let observe = file.observe { chunk.withUnsafeReadableBytes { observe($0) } }
+            inFlight.append(channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(chunk))))
             sent += Int64(count)
             file.progress?(sent)
         }
+        for write in inFlight { try await write.get() }
     }
 
     /// A request whose whole response body (at most `limit` bytes) is returned.
@@ -292,16 +291,12 @@ public final class HTTPTransport: Sendable {
 
 /// The chunks of a streamed body, each read straight from the file into
 /// one of a few buffers used in turn: no zero-fill, no second copy, no
-/// fresh heap pages per chunk. A buffer the connection still holds is not
-/// written over: `clear` gives it new storage then.
+/// fresh heap pages per chunk. A buffer still held elsewhere is not written
+/// over (`clear` would give it new storage then; `stream` waits for its
+/// write first, so that does not happen).
 struct ChunkBuffers {
-    /// The connection's write buffer limits for a file body: up to 256 KiB
-    /// queued (two 120 KiB chunks), writing resumes below 128 KiB. NIO's
-    /// 32/64 KiB default held one chunk, so the socket waited on each read
-    /// and digest. (512 KiB with six buffers was measured too: no faster
-    /// within the bench's noise, and 0.3–0.5 MB more RSS against the 25 MB
-    /// target.)
-    static let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 128 << 10, high: 256 << 10)
+    /// Writes of a file body the socket has not taken yet, at most.
+    static let inFlight = 2
 
     let chunkSize: Int
     private var ring: [ByteBuffer]
@@ -309,7 +304,7 @@ struct ChunkBuffers {
 
     init(chunkSize: Int) {
         self.chunkSize = chunkSize
-        ring = Array(repeating: ByteBuffer(), count: 4)
+        ring = Array(repeating: ByteBuffer(), count: ChunkBuffers.inFlight + 1)
     }
 
     /// The next buffer, holding what `read` put in its first `count` bytes.

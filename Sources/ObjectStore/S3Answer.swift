@@ -10,6 +10,9 @@ public enum S3Answer: Hashable, Sendable {
     /// A Complete S3 will never accept (`InvalidPart`, `EntityTooSmall`,
     /// `InvalidPartOrder`, a 400): start over with a new upload.
     case startOver(String)
+    /// 400 `BadDigest` / `InvalidDigest` to a PUT: S3 did not get the bytes
+    /// whose `Content-MD5` was sent (damaged on the way): send them again now.
+    case resend(String)
     /// 5xx, 429, an `<Error>` in a 200 that may pass: the same request again after backoff.
     case retry(String)
 
@@ -30,6 +33,7 @@ public enum S3Answer: Hashable, Sendable {
             return .uploadGone(detail)
         case 400:
             if code == "ExpiredToken" || code == "AuthorizationQueryParametersError" { return .urlRefused(detail) }
+            if !completing, code == "BadDigest" || code == "InvalidDigest" { return .resend(detail) }
             return completing || code.map(fatalCompleteCodes.contains) == true ? .startOver(detail) : .retry(detail)
         default:
             return .retry(detail)

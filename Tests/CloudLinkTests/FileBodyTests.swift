@@ -36,9 +36,7 @@ import TestSupport
         let counter = Counter()
         let offset: Int64 = 1 << 20, length: Int64 = (3 << 20) - (1 << 20) - 123
         var request = HTTPRequest(method: .PUT, endpoint: try Endpoint(parsing: "\(sim.base)/uploads/part-2"))
-        let digest = StreamingMD5()
-        request.fileBody = .init(path: path, offset: offset, length: length, pace: { counter.chunk($0) }, progress: { counter.sent($0) },
-                                 observe: { digest.update($0) })
+        request.fileBody = .init(path: path, offset: offset, length: length, pace: { counter.chunk($0) }, progress: { counter.sent($0) })
         let answer = try await sim.transport.send(request)
         let stats = try await sim.stats()
         await sim.stop()
@@ -46,12 +44,6 @@ import TestSupport
         #expect(stats["uploads"]?["part-2"] == .int(length))
         #expect(counter.chunks.reduce(0, +) == Int(length) && counter.chunks.allSatisfy { $0 <= HTTPRequest.FileBody.defaultChunkSize })
         #expect(counter.progress == length)
-        // The digest of what went out is the MD5 of the range (what S3's ETag must be).
-        let range = try Data(contentsOf: URL(fileURLWithPath: path)).subdata(in: Int(offset)..<Int(offset + length))
-        let rangeFile = dir.file("range.bin")
-        try range.write(to: URL(fileURLWithPath: rangeFile))
-        let md5sum = try runProgram("/usr/bin/md5sum", [rangeFile]).output.split(separator: " ").first.map(String.init)
-        #expect(digest.hex == md5sum)
     }
 
     @Test func aFileShorterThanTheRangeFailsInsteadOfSendingLess() async throws {

@@ -102,6 +102,10 @@ import Testing
             (403, error("AccessDenied"), false, .urlRefused("HTTP 403 AccessDenied")),
             (404, error("NoSuchUpload"), false, .uploadGone("HTTP 404 NoSuchUpload")),
             (400, error("EntityTooSmall"), true, .startOver("HTTP 400 EntityTooSmall")),
+            (400, error("BadDigest"), false, .resend("HTTP 400 BadDigest")),
+            (400, error("InvalidDigest"), false, .resend("HTTP 400 InvalidDigest")),
+            (400, error("BadDigest"), true, .startOver("HTTP 400 BadDigest")),
+            (400, error("InvalidArgument"), false, .retry("HTTP 400 InvalidArgument")),
             (500, error("InternalError"), true, .retry("HTTP 500 InternalError")),
             (503, [], false, .retry("HTTP 503")),
         ]

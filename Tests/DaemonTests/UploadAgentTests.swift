@@ -63,6 +63,15 @@ import TestSupport
         return (agent, [small, large], items)
     }
 
+    /// Each uploaded item's object, read back from S3, has its file's sha256.
+    func expectReadBackIdentical(_ s3: S3Fixture, _ files: [(path: String, sha256: String)], _ items: [JSONValue], seed: UInt64) throws {
+        let objects = try s3.objects()
+        for (file, item) in zip(files, items) {
+            let key = try #require(item["key"]?.stringValue)
+            #expect(objects[key]?["sha256"]?.stringValue == file.sha256, "seed \(seed): \(key)")
+        }
+    }
+
     static func partPUTs(_ requests: [JSONValue], status: Int64? = nil) -> [JSONValue] {
         requests.filter { $0["method"]?.stringValue == "PUT" && $0["part"]?.stringValue != nil && (status == nil || $0["status"]?.int64Value == status) }
     }
@@ -103,14 +112,30 @@ import TestSupport
         try await s3.control("faults", #"{"sse_kms": true}"#)
         let (agent, files, items) = try await uploadSmallAndLarge(sim, seed: seed)
         defer { agent.signal(SIGKILL) }
-        let objects = try s3.objects()
-        for (file, item) in zip(files, items) {
-            let key = try #require(item["key"]?.stringValue)
-            #expect(objects[key]?["sha256"]?.stringValue == file.sha256, "seed \(seed): \(key)")
-        }
+        try expectReadBackIdentical(s3, files, items, seed: seed)
         let requests = try await s3.requests()
         #expect(Self.partPUTs(requests).count == 3, "each part once, none sent again for its ETag")
         #expect(!agent.log.contains("sending them again"), "\(agent.log.suffix(2000))")
+    }
+
+    /// Every PUT carries the Content-MD5 of its bytes, checked by the S3
+    /// fixture as S3 does (moto ignores it); a part refused `BadDigest`
+    /// (bytes damaged on the way) goes again at once, and nothing else does.
+    @Test func everyPutCarriesItsContentMD5AndABadDigestSendsThePartAgain() async throws {
+        let seed = UInt64.random(in: 0...UInt64(UInt32.max))
+        print("UploadAgentTests seed: \(seed)")
+        let (s3, sim) = try await rig()
+        defer { Task { await sim.stop(); await s3.stop() } }
+        try await s3.control("faults", #"{"check_content_md5": true, "bad_digests": 1}"#)
+        let (agent, files, items) = try await uploadSmallAndLarge(sim, seed: seed)
+        defer { agent.signal(SIGKILL) }
+        try expectReadBackIdentical(s3, files, items, seed: seed)
+        let puts = try await s3.requests().filter { $0["method"]?.stringValue == "PUT" && $0["path"]?.stringValue?.contains("/front/") == true }
+        let refused = puts.filter { $0["status"]?.int64Value == 400 }
+        #expect(refused.count == 1, "the one damaged PUT: \(puts)")
+        #expect(puts.count == 1 + 3 + 1, "the single PUT, three parts, and the refused one once more: \(puts)")
+        #expect(puts.allSatisfy { $0["content_md5"]?.stringValue == "valid" }, "\(puts)")
+        #expect(agent.log.contains("S3 refused the bytes"), "\(agent.log.suffix(2000))")
     }
 
     /// A cloud whose URLs S3 finds expired (403 → fresh URLs), a wrong MD5

@@ -20,6 +20,12 @@ expired". Control endpoints for tests (never in a real S3):
        the next Completes / PUTs answer those statuses (without reaching
        moto); `wrong_etags`: the next N PUTs are stored but answered with an
        ETag that is not their MD5.
+  POST /__camgate/faults {"check_content_md5": true, "bad_digests": 1}
+       from now on every PUT's Content-MD5 is checked as S3 does (moto
+       ignores it): absent or not the MD5 of the body received → 400
+       BadDigest; the log's entry says "content_md5": "valid", "invalid"
+       or "absent". `bad_digests`: the next N PUTs are answered 400
+       BadDigest whatever they hold (bytes damaged on the way).
   POST /__camgate/faults {"sse_kms": true}  from now on, like a bucket
        with SSE-KMS: every PUT is answered `x-amz-server-side-encryption:
        aws:kms` and an ETag of 32 hex digits that is not the MD5 of its
@@ -41,6 +47,7 @@ URL botocore presigns (accepted) and the same URL with one signature digit
 changed (refused), so it cannot pass everything by mistake.
 """
 import argparse
+import base64
 import calendar
 import hashlib
 import hmac
@@ -77,6 +84,8 @@ class Middleware:
         self.wrong_etags = 0
         self.sse_kms = False
         self.kms_etags = {}
+        self.check_content_md5 = False
+        self.bad_digests = 0
         self.sockets = set()
         self.down = False
 
@@ -112,6 +121,10 @@ class Middleware:
         if fault:
             environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             return self.error(start_response, entry, fault, "InternalError", "fault injected")
+        if method == "PUT" and (self.check_content_md5 or self.bad_digests):
+            refused = self.digest_check(environ, entry)
+            if refused:
+                return self.error(start_response, entry, 400, "BadDigest", refused)
         wrong = method == "PUT" and self.take_wrong_etag()
         kms = self.sse_kms
         if kms and method == "POST" and "uploadId" in query:
@@ -133,6 +146,21 @@ class Middleware:
                 return self.complete_statuses.pop(0)
             if method == "PUT" and self.part_statuses:
                 return self.part_statuses.pop(0)
+        return None
+
+    def digest_check(self, environ, entry):
+        """S3's Content-MD5 check on a PUT (the body read here, then handed to moto); the refusal's reason or None."""
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        sent = environ.get("HTTP_CONTENT_MD5")
+        entry["content_md5"] = "absent" if sent is None else (
+            "valid" if sent == base64.b64encode(hashlib.md5(body).digest()).decode() else "invalid")
+        with self.lock:
+            if self.bad_digests > 0:
+                self.bad_digests -= 1
+                return "fault injected: the bytes were damaged on the way"
+        if self.check_content_md5 and entry["content_md5"] != "valid":
+            return "The Content-MD5 you specified did not match what we received."
         return None
 
     def kms_headers(self, headers):
@@ -179,6 +207,8 @@ class Middleware:
                 self.part_statuses = list(body.get("part_statuses", self.part_statuses))
                 self.wrong_etags = int(body.get("wrong_etags", self.wrong_etags))
                 self.sse_kms = bool(body.get("sse_kms", self.sse_kms))
+                self.check_content_md5 = bool(body.get("check_content_md5", self.check_content_md5))
+                self.bad_digests = int(body.get("bad_digests", self.bad_digests))
         elif path == "/__camgate/log":
             with self.lock:
                 answer = {"requests": list(self.log)}

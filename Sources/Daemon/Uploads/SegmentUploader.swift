@@ -22,17 +22,17 @@ struct SegmentUploader: Sendable {
 
     func upload(_ queued: UploadRow) async -> UploadOutcome {
         guard FileSystem.exists(queued.file) else { return .failed("\(queued.file) is no longer on disk") }
-        var row: UploadRow
-        do { row = try await digest(queued) } catch { return .failed("cannot read \(queued.file): \(error)") }
+        var row: UploadRow, digests: SegmentDigests?
+        do { (row, digests) = try await digest(queued) } catch { return .failed("cannot read \(queued.file): \(error)") }
         await progress.update { [row] in
             $0.current = .init(camera: row.camera, file: FileSystem.basename(row.file), bytes: row.bytes, sentBytes: 0)
         }
-        let outcome = await attempt(&row)
+        let outcome = await attempt(&row, digests: digests)
         await progress.update { $0.current = nil }
         return outcome
     }
 
-    private func attempt(_ row: inout UploadRow) async -> UploadOutcome {
+    private func attempt(_ row: inout UploadRow, digests: SegmentDigests?) async -> UploadOutcome {
         var refreshed = false, restarts = 0
         while true {
             let answer: UploadTargetAnswer
@@ -49,7 +49,7 @@ struct SegmentUploader: Sendable {
             case .refused(let reason): return .failed("upload refused: \(reason)")
             case .credentialRejected(let reason): return .retry(reason, linkDown: true)
             case .unknownUpload(let reason): step = row.uploadID == nil ? .retry("HTTP 404: \(reason)", linkDown: false) : .startOver(reason)
-            case .target(let target): step = await send(target, &row)
+            case .target(let target): step = await send(target, &row, digests: digests)
             }
             switch step {
             case .done(let etag): return .uploaded(key: row.objectKey ?? "", etag: etag)
@@ -82,16 +82,24 @@ struct SegmentUploader: Sendable {
         return request
     }
 
-    /// The file's size and sha256, computed once (streamed) and stored.
-    func digest(_ row: UploadRow) async throws -> UploadRow {
+    /// The file's size and sha256, stored, and the MD5 of each part of the
+    /// plan the cloud will most likely answer (`UploadPlan.forFile`, as
+    /// the simulator and the standalone presigner plan), all in one read.
+    /// On a resume (the sha256 stored, the size unchanged) nothing is read
+    /// here: the parts still to send are hashed one by one before each goes.
+    func digest(_ row: UploadRow) async throws -> (UploadRow, SegmentDigests?) {
         let size = try FileSystem.fileSize(row.file)
-        if row.sha256 != nil, size == row.bytes { return row }
-        let (hex, bytes) = try FileDigest.sha256(of: row.file)
-        try await store.setUploadDigest(id: row.id, bytes: bytes, sha256: hex)
+        if row.sha256 != nil, size == row.bytes { return (row, nil) }
+        let partSize: Int64 = switch try? UploadPlan.forFile(size: size) {
+        case .multipart(let plan)?: plan.partSize
+        default: max(size, 1)
+        }
+        let digests = try FileDigest.digests(of: row.file, partSize: partSize)
+        try await store.setUploadDigest(id: row.id, bytes: digests.bytes, sha256: digests.sha256)
         var updated = row
-        if bytes != row.bytes { try? await store.forgetMultipart(upload: row.id); updated.uploadID = nil; updated.partSize = nil }
-        updated.bytes = bytes
-        updated.sha256 = hex
-        return updated
+        if digests.bytes != row.bytes { try? await store.forgetMultipart(upload: row.id); updated.uploadID = nil; updated.partSize = nil }
+        updated.bytes = digests.bytes
+        updated.sha256 = digests.sha256
+        return (updated, digests)
     }
 }
