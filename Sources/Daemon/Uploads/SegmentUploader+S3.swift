@@ -17,7 +17,11 @@ extension SegmentUploader {
             case .put(let url):
                 try await store.startUpload(id: row.id, objectKey: target.key, uploadID: nil, partSize: nil)
                 (row.objectKey, row.uploadID, row.partSize) = (target.key, nil, nil)
-                return await sendRange(url: url, row: row, offset: 0, length: row.bytes, digests: digests)
+                let whole = MultipartPlan.Part(number: 1, offset: 0, length: row.bytes)
+                guard let md5 = Self.md5s(of: [whole], file: row.file, digests: digests)[1] else {
+                    return .retry("cannot read \(row.file)", linkDown: false)
+                }
+                return await sendRange(url: url, row: row, offset: 0, length: row.bytes, md5: md5)
             case .multipart(let multipart):
                 try await store.startUpload(id: row.id, objectKey: target.key, uploadID: multipart.uploadID, partSize: multipart.partSize)
                 (row.objectKey, row.uploadID, row.partSize) = (target.key, multipart.uploadID, multipart.partSize)
@@ -33,9 +37,11 @@ extension SegmentUploader {
             let plan = try MultipartPlan(size: row.bytes, partSize: target.partSize)
             let toSend = plan.resume(stored: try await store.storedParts(upload: row.id)).toSend
             var stored = row.bytes - toSend.reduce(Int64(0)) { $0 + $1.length }
+            let md5s = Self.md5s(of: toSend, file: row.file, digests: digests)
             for part in toSend {
                 guard let url = target.partURLs[part.number] else { return .refreshURLs("no URL for part \(part.number)") }
-                let step = await sendRange(url: url, row: row, offset: part.offset, length: part.length, stored: stored, digests: digests)
+                guard let md5 = md5s[part.number] else { return .retry("cannot read part \(part.number) of \(row.file)", linkDown: false) }
+                let step = await sendRange(url: url, row: row, offset: part.offset, length: part.length, stored: stored, md5: md5)
                 guard case .done(let etag?) = step else { return step == .done(etag: nil) ? .retry("part \(part.number): S3 sent no ETag", linkDown: false) : step }
                 // Stored before the next part starts: a kill now loses nothing S3 has.
                 try await store.storePart(upload: row.id, number: part.number, etag: etag, bytes: part.length)
@@ -47,15 +53,24 @@ extension SegmentUploader {
         }
     }
 
+    /// The MD5 of each part about to go, before the first goes: from the
+    /// digest pass when it took them, else read now, once the target is
+    /// there (a resume, an attempt after a failed one, another part size).
+    /// A part that cannot be read has none.
+    static func md5s(of parts: [MultipartPlan.Part], file: String, digests: SegmentDigests?) -> [Int: [UInt8]] {
+        var out: [Int: [UInt8]] = [:]
+        for part in parts {
+            out[part.number] = digests?.md5(offset: part.offset, length: part.length)
+                ?? (try? FileDigest.md5(of: file, offset: part.offset, length: part.length))
+        }
+        return out
+    }
+
     /// One PUT of a byte range with its `Content-MD5`, sent again while S3
     /// refuses the bytes as not those hashed (`BadDigest`) or answers an
     /// MD5 ETag that is not theirs; `stored`: the segment's bytes S3
-    /// already has (progress); `digests`: the MD5s taken with the sha256.
-    func sendRange(url: String, row: UploadRow, offset: Int64, length: Int64, stored: Int64 = 0, digests: SegmentDigests?) async -> SendStep {
-        let md5: [UInt8]
-        do { md5 = try digests?.md5(offset: offset, length: length) ?? FileDigest.md5(of: row.file, offset: offset, length: length) } catch {
-            return .retry("cannot read \(row.file): \(error)", linkDown: false)
-        }
+    /// already has (progress).
+    func sendRange(url: String, row: UploadRow, offset: Int64, length: Int64, stored: Int64 = 0, md5: [UInt8]) async -> SendStep {
         for _ in 0..<SegmentUploader.maximumResends {
             await progress.startRequest(stored: stored)
             let answer: S3Answer, etagIsMD5: Bool

@@ -85,8 +85,10 @@ struct SegmentUploader: Sendable {
     /// The file's size and sha256, stored, and the MD5 of each part of the
     /// plan the cloud will most likely answer (`UploadPlan.forFile`, as
     /// the simulator and the standalone presigner plan), all in one read.
-    /// On a resume (the sha256 stored, the size unchanged) nothing is read
-    /// here: the parts still to send are hashed one by one before each goes.
+    /// When the sha256 is stored already and the size unchanged (a resume,
+    /// an attempt after a failed one) nothing is read here: the parts still
+    /// to send are hashed once the target is there, before the first goes
+    /// (`md5s(of:)`), not at every attempt while the link is down.
     func digest(_ row: UploadRow) async throws -> (UploadRow, SegmentDigests?) {
         let size = try FileSystem.fileSize(row.file)
         if row.sha256 != nil, size == row.bytes { return (row, nil) }
