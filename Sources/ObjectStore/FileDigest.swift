@@ -38,13 +38,6 @@ public struct SegmentDigests: Sendable, Equatable {
 public enum FileDigest {
     static let chunk = 120 << 10
 
-    /// Lower-case hex sha256 of the whole file, and its size.
-    public static func sha256(of path: String) throws(SystemError) -> (hex: String, bytes: Int64) {
-        var sha = SHA256()
-        let bytes = try read(try FileReader(path), offset: 0, length: .max, partSize: .max) { chunk, _ in sha.update(bufferPointer: chunk) }
-        return (Hex.encode(sha.finalize()), bytes)
-    }
-
     /// The sha256 and the MD5 of every `partSize` part, in one read.
     public static func digests(of path: String, partSize: Int64) throws(SystemError) -> SegmentDigests {
         let reader = try FileReader(path)
