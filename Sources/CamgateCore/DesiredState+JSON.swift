@@ -75,6 +75,14 @@ extension CameraSpec {
         if motion.enabled, !record {
             throw ConfigurationError(field: reader.fieldPath("motion.enabled"), reason: "motion is detected by the recorder: set \"record\": true for this camera")
         }
+        if let substream = motion.substream {
+            guard let main = source.rtspURL else {
+                throw ConfigurationError(field: reader.fieldPath("motion.substream"), reason: "a substream is a second stream of an RTSP camera; this camera's source is \(source.kind)")
+            }
+            guard substream != main else {
+                throw ConfigurationError(field: reader.fieldPath("motion.substream"), reason: "is the camera's main stream (source.url); give its low-resolution stream, or leave it out")
+            }
+        }
         self.init(source: source,
                   record: record,
                   view: try reader.bool("view") ?? false,

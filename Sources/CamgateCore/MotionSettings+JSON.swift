@@ -1,6 +1,6 @@
 /// The `motion` block of a camera in the desired-state document.
 extension MotionSettings {
-    static let fields: Set<String> = ["enabled", "sensitivity", "min_length_ms", "gap_ms", "ignore_lighting", "masks"]
+    static let fields: Set<String> = ["enabled", "sensitivity", "min_length_ms", "gap_ms", "ignore_lighting", "masks", "substream"]
 
     /// - Parameter strict: reject unknown fields (the config file); values
     ///   out of range are refused either way, naming the field.
@@ -18,12 +18,16 @@ extension MotionSettings {
                 masks.append(try MaskRect(json: item, path: "\(reader.fieldPath("masks"))[\(index)]", strict: strict))
             }
         }
+        let substream = try reader.string("substream")
+        if let substream {
+            do { try SourceValidation.checkURL(substream, schemes: ["rtsp", "rtsps"]) } catch { throw error.nested(under: reader.fieldPath("substream")) }
+        }
         self.init(enabled: try reader.bool("enabled") ?? defaults.enabled,
                   sensitivity: try reader.int("sensitivity", in: MotionSettings.sensitivityRange).map(Int.init) ?? defaults.sensitivity,
                   minLengthMs: try reader.int("min_length_ms", in: MotionSettings.minLengthRange) ?? defaults.minLengthMs,
                   gapMs: try reader.int("gap_ms", in: MotionSettings.gapRange) ?? defaults.gapMs,
                   ignoreLighting: try reader.bool("ignore_lighting") ?? defaults.ignoreLighting,
-                  masks: masks)
+                  masks: masks, substream: substream)
         let watched = watchedShare
         if watched < MotionSettings.minimumWatchedShare {
             throw ConfigurationError(field: reader.fieldPath("masks"),
@@ -32,14 +36,16 @@ extension MotionSettings {
     }
 
     var json: JSONValue {
-        .object([
+        var fields: [String: JSONValue] = [
             "enabled": .bool(enabled),
             "sensitivity": .int(Int64(sensitivity)),
             "min_length_ms": .int(minLengthMs),
             "gap_ms": .int(gapMs),
             "ignore_lighting": .bool(ignoreLighting),
             "masks": .array(masks.map { .object(["x": .double($0.x), "y": .double($0.y), "w": .double($0.w), "h": .double($0.h)]) }),
-        ])
+        ]
+        if let substream { fields["substream"] = .string(substream) }
+        return .object(fields)
     }
 }
 

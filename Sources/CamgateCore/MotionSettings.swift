@@ -1,11 +1,11 @@
 /// A camera's motion detection (issue 13; docs/motion-design.md), part of
 /// its desired state: `"motion": {"enabled", "sensitivity", "min_length_ms",
-/// "gap_ms", "ignore_lighting", "masks": [{"x", "y", "w", "h"}]}`. Off by
-/// default: a camera that does not ask for it costs nothing extra.
+/// "gap_ms", "ignore_lighting", "masks": [{"x", "y", "w", "h"}], "substream"}`.
+/// Off by default: a camera that does not ask for it costs nothing extra.
 ///
-/// `enabled` and `masks` are in the recorder's ffmpeg graph (changing them
-/// restarts the recorder); the rest is applied by the agent as it reads the
-/// samples, and changes without a restart.
+/// `enabled`, `masks` and `substream` are in the recorder's ffmpeg command
+/// (changing them restarts the recorder); the rest is applied by the agent
+/// as it reads the samples, and changes without a restart.
 public struct MotionSettings: Hashable, Sendable {
     public static let sensitivityRange: ClosedRange<Int64> = 0...100
     public static let minLengthRange: ClosedRange<Int64> = 0...60_000
@@ -26,15 +26,20 @@ public struct MotionSettings: Hashable, Sendable {
     public var ignoreLighting: Bool
     /// Regions never watched, in relative coordinates.
     public var masks: [MaskRect]
+    /// The camera's low-resolution stream (RTSP), which a copying recorder
+    /// decodes for motion and latest.jpg instead of the main stream
+    /// (docs/motion-design.md, "Substream"). Only for RTSP cameras.
+    public var substream: String?
 
     public init(enabled: Bool = false, sensitivity: Int = 25, minLengthMs: Int64 = 500, gapMs: Int64 = 1000,
-                ignoreLighting: Bool = true, masks: [MaskRect] = []) {
+                ignoreLighting: Bool = true, masks: [MaskRect] = [], substream: String? = nil) {
         self.enabled = enabled
         self.sensitivity = sensitivity
         self.minLengthMs = minLengthMs
         self.gapMs = gapMs
         self.ignoreLighting = ignoreLighting
         self.masks = masks
+        self.substream = substream
     }
 
     /// The tracker's settings: the agent-side part.

@@ -29,9 +29,21 @@ public struct StallDetector: Sendable, Equatable {
     private var lastChange: ContinuousClock.Instant
     private var wroteAnything = false
 
-    /// - Parameter startedAt: when the recorder started (or was adopted).
-    public init(segmentSeconds: Int, startedAt: ContinuousClock.Instant, startupLimit: Duration = .seconds(20)) {
-        limit = .seconds(max(2 * segmentSeconds, 4))
+    /// - Parameters:
+    ///   - startedAt: when the recorder started (or was adopted).
+    ///   - quietLimit: a shorter limit than two segments, for a recorder
+    ///     that reads a second input (a substream): ffmpeg goes on while one
+    ///     of its inputs is gone, so a lost main stream ends nothing.
+    public init(segmentSeconds: Int, startedAt: ContinuousClock.Instant, startupLimit: Duration = .seconds(20), quietLimit: Duration? = nil) {
+        let segments = Duration.seconds(max(2 * segmentSeconds, 4))
+        self.init(limit: quietLimit.map { min(segments, $0) } ?? segments, startupLimit: startupLimit, startedAt: startedAt)
+    }
+
+    /// Any output that must keep changing (`Progress.bytes` may then be a
+    /// modification time): stalled after `limit` without a change, or
+    /// `startupLimit` before the first.
+    public init(limit: Duration, startupLimit: Duration, startedAt: ContinuousClock.Instant) {
+        self.limit = limit
         self.startupLimit = max(startupLimit, limit)
         lastChange = startedAt
     }

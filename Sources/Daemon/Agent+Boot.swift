@@ -40,7 +40,7 @@ extension Agent {
                 try? await store.logEvent(.info, "adopted", camera: row.key.camera, "adopted \(row.key.role.rawValue) \(child.identity)")
                 if row.key.role == .recorder {
                     indexers[row.key.camera] = SegmentIndexer(camera: row.key.camera, layout: layout)
-                    stallDetectors[row.key.camera] = StallDetector(segmentSeconds: desired.recording.segmentSeconds, startedAt: .now)
+                    watchRecorder(row.key.camera, substream: adoptedSubstream(row.key.camera, pid: row.identity.pid))
                     try? await store.setCameraState(row.key.camera, .recording)
                 }
             } else {

@@ -38,6 +38,7 @@ extension Agent {
         }
         var hold: RestartTracker.Hold?
         var fallback: String?
+        let substream = offlineDevice == nil && key.role == .recorder ? blamedSubstream(exit) : nil
         if offlineDevice == nil {
             if let encoder, encoder.isHardware, exit.ranFor < options.restartPolicy.healthyRun {
                 fallbackPending.insert(key.camera)
@@ -62,6 +63,7 @@ extension Agent {
             await reconcile(reason: "process exit")
             return
         }
+        if let substream { await noteSubstreamFailure(key.camera, substream) }
         if let fallback {
             logger.warning("\(fallback)")
             try? await store.logEvent(.warning, "encoder-fallback", camera: key.camera, fallback)
@@ -88,6 +90,8 @@ extension Agent {
         if indexerGenerations[camera] == generation {
             indexers[camera] = nil
             stallDetectors[camera] = nil
+            runningSubstreams[camera] = nil
+            substreamWatches[camera] = nil
         }
         await recoverSegments(of: camera, beforeMs: endedAtMs)
     }

@@ -20,6 +20,7 @@ extension Agent {
         for camera in indexers.keys.sorted() {
             await indexTick(only: camera)
             await checkStall(camera)
+            await checkSubstream(camera)
         }
     }
 

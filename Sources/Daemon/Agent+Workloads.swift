@@ -29,7 +29,8 @@ extension Agent {
                 let (encoder, capture) = policy.encoding(for: id, camera)
                 specs[WorkloadKey(camera: id, role: .recorder)] =
                     RecorderCommand.spec(camera: id, spec: camera, policy: desired.recording, layout: layout,
-                                         tools: options.tools, encoder: encoder, capture: capture, relayPort: relayPorts[id])
+                                         tools: options.tools, encoder: encoder, capture: capture, relayPort: relayPorts[id],
+                                         substream: substreamAllowed(id, camera))
                 if camera.view, let port = relayPorts[id] {
                     specs[WorkloadKey(camera: id, role: .publisher)] =
                         ProcessSpec(executable: options.tools.ffmpeg,
@@ -108,7 +109,7 @@ extension Agent {
                 await prepareMotionFile(key.camera)
                 guard !shuttingDown else { return false }
                 indexers[key.camera] = SegmentIndexer(camera: key.camera, layout: layout)
-                stallDetectors[key.camera] = StallDetector(segmentSeconds: desired.recording.segmentSeconds, startedAt: .now)
+                watchRecorder(key.camera, substream: desired.cameras[key.camera]?.motion.substream.flatMap { spec.arguments.contains($0) ? $0 : nil })
                 indexerGenerations[key.camera, default: 0] += 1
             }
             if key.camera.isReserved { try await store.ensureSystemCamera(key.camera) }

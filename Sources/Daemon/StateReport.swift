@@ -15,6 +15,7 @@ enum StateReport {
                 "state": .string(row.state.rawValue),
                 "viewing": .bool(false),
                 "encoder": .string(await agent.encoderName(row.id) ?? "none"),
+                "motion_source": await agent.motionSource(row.id).map(JSONValue.string) ?? .null,
                 "last_error": row.lastError.map { .string($0) } ?? .null,
             ]
             if spec.restream != nil { fields["restream"] = .string(restreams[row.id] ?? "stopped") }

@@ -15,18 +15,19 @@ public enum MotionGraph {
 
     /// The `-filter_complex` and the two outputs it feeds (latest.jpg, the
     /// null muxer that drives the motion branch).
-    public static func outputs(camera: CameraID, masks: [MaskRect], layout: DataLayout) -> [String] {
-        ["-filter_complex_threads", "1", "-filter_complex", graph(masks: masks, motionFile: layout.motionLog(camera)),
+    /// - Parameter input: the decoded stream: `0:v:0`, or `1:v:0` for a substream.
+    public static func outputs(camera: CameraID, masks: [MaskRect], layout: DataLayout, input: String = "0:v:0") -> [String] {
+        ["-filter_complex_threads", "1", "-filter_complex", graph(masks: masks, motionFile: layout.motionLog(camera), input: input),
          "-map", "[jpg]", "-pix_fmt", "yuv420p", "-color_range", "pc", "-strict", "-1", "-c:v", "mjpeg", "-q:v", "5", "-threads", "1",
          "-f", "image2", "-update", "1", "-atomic_writing", "1", layout.latestSnapshot(camera),
          "-map", "[mo]", "-f", "null", "-"]
     }
 
-    public static func graph(masks: [MaskRect], motionFile: String) -> String {
+    public static func graph(masks: [MaskRect], motionFile: String, input: String = "0:v:0") -> String {
         let boxes = masks.map {
             ",drawbox=x=iw*\(decimal($0.x)):y=ih*\(decimal($0.y)):w=iw*\(decimal($0.w)):h=ih*\(decimal($0.h)):color=black:t=fill"
         }.joined()
-        return "[0:v:0]fps=2,split=2[j][m];[j]fps=1,scale=out_range=full[jpg];"
+        return "[\(input)]fps=2,split=2[j][m];[j]fps=1,scale=out_range=full[jpg];"
             + "[m]scale=-2:100:flags=area,format=gbrp,normalize=independence=0:smoothing=0,format=yuv420p"
             + "\(boxes),tblend=all_mode=difference,"
             + "lutyuv=y='gt(val,\(pixelThreshold))*255',signalstats,"

@@ -9,7 +9,8 @@ import CamgateCore
 ///    a CSV list of finished segments for the index;
 /// 2. `latest.jpg`, about once a second, written atomically (temp + rename);
 /// 3. with motion on, the motion samples (`MotionGraph`), from the same
-///    low-rate decode as latest.jpg.
+///    low-rate decode as latest.jpg: of the camera's substream, a second
+///    input, when it has one and the main stream is copied.
 ///
 /// MPEG-TS is chosen over MP4 because a TS file is playable up to its last
 /// packet after a power cut: there is no index (moov) to write at the end.
@@ -18,10 +19,11 @@ public enum RecorderCommand {
     public static func gop(fps: Int) -> Int { max(1, fps) }
 
     public static func spec(camera: CameraID, spec: CameraSpec, policy: RecordingPolicy, layout: DataLayout,
-                            tools: FFmpegTools, encoder: VideoEncoder, capture: CaptureMode? = nil, relayPort: Int? = nil) -> ProcessSpec {
+                            tools: FFmpegTools, encoder: VideoEncoder, capture: CaptureMode? = nil, relayPort: Int? = nil,
+                            substream: Bool = true) -> ProcessSpec {
         ProcessSpec(executable: tools.ffmpeg,
                     arguments: arguments(camera: camera, spec: spec, policy: policy, layout: layout, encoder: encoder, capture: capture,
-                                         relayPort: relayPort),
+                                         relayPort: relayPort, substream: substream),
                     environment: FFmpegTools.environment,
                     logFile: layout.log(camera, role: .recorder))
     }
@@ -30,17 +32,23 @@ public enum RecorderCommand {
     ///   this loopback UDP port (MediaMTX's publisher reads it), through the
     ///   tee muxer: the segments are not encoded twice, and a UDP send never
     ///   fails, so viewing can never stop a recording.
+    /// - Parameter substream: use the camera's motion substream, if it has
+    ///   one (false once it failed: `motionSubstream`).
     public static func arguments(camera: CameraID, spec: CameraSpec, policy: RecordingPolicy, layout: DataLayout, encoder: VideoEncoder,
-                                 capture: CaptureMode? = nil, relayPort: Int? = nil) -> [String] {
+                                 capture: CaptureMode? = nil, relayPort: Int? = nil, substream: Bool = true) -> [String] {
         // -y: latest.jpg (and a segment name reused within the same second
         // after a restart) already exist; without it ffmpeg refuses to start.
         var args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning", "-y"]
         args += EncoderArguments.hardwareInit(encoder)
         // With motion on, every frame is decoded (motion from keyframes
-        // alone is 2 s late and misses short events: docs/motion-design.md).
+        // alone is 2 s late and misses short events: docs/motion-design.md),
+        // of the substream when the camera has one and the main stream is
+        // only copied; the main stream is then not decoded at all.
         let motion = spec.motion.enabled
+        let second = substream ? motionSubstream(spec, encoder: encoder) : nil
         args += input(spec.source, video: spec.video, keyframesOnlyForDecoding: encoder == .copy && !motion,
-                      oneDecoderThread: encoder == .copy, capture: capture)
+                      oneDecoderThread: encoder == .copy, capture: capture, secondInput: second != nil)
+        if let second { args += input(.rtsp(url: second), video: spec.video, keyframesOnlyForDecoding: false, oneDecoderThread: true, secondInput: true) }
 
         // Output 1: the recording. `flush_packets=1` on the segment's MPEG-TS
         // muxer: each packet reaches the file as it is muxed, so a killed
@@ -67,19 +75,31 @@ public enum RecorderCommand {
         // thread holds its own buffers (docs/motion-design.md, "Memory").
         // With motion on, latest.jpg and the motion metric share one
         // low-rate branch of a filter graph instead.
-        if motion { return args + MotionGraph.outputs(camera: camera, masks: spec.motion.masks, layout: layout) }
+        if motion { return args + MotionGraph.outputs(camera: camera, masks: spec.motion.masks, layout: layout, input: second == nil ? "0:v:0" : "1:v:0") }
         args += ["-map", "0:v:0", "-an", "-vf", "fps=1,scale=out_range=full", "-pix_fmt", "yuv420p", "-color_range", "pc",
                  "-strict", "-1", "-c:v", "mjpeg", "-q:v", "5", "-threads", "1",
                  "-f", "image2", "-update", "1", "-atomic_writing", "1", layout.latestSnapshot(camera)]
         return args
     }
 
+    /// The substream a recorder decodes for motion and latest.jpg: the
+    /// camera's, when motion is on and the main stream is copied (an
+    /// encoding recorder decodes every frame anyway: the branch is free there).
+    public static func motionSubstream(_ spec: CameraSpec, encoder: VideoEncoder) -> String? {
+        guard spec.motion.enabled, encoder == .copy, spec.source.rtspURL != nil else { return nil }
+        return spec.motion.substream
+    }
+
     /// Input options for a source. `-re` paces the synthetic camera at real
     /// time (lavfi otherwise produces frames as fast as the CPU allows).
-    /// - Parameter oneDecoderThread: decode with one thread (a copying
-    ///   recorder decodes only for latest.jpg and motion, at 1–2 fps).
+    /// - Parameters:
+    ///   - oneDecoderThread: decode with one thread (a copying recorder
+    ///     decodes only for latest.jpg and motion, at 1–2 fps).
+    ///   - secondInput: the recorder reads two RTSP inputs (main and
+    ///     substream); ffmpeg then reads each in a thread, through a queue
+    ///     of 8 packets by default, which a keyframe overflows.
     public static func input(_ source: CameraSource, video: VideoSettings, keyframesOnlyForDecoding: Bool, oneDecoderThread: Bool = false,
-                             capture: CaptureMode? = nil) -> [String] {
+                             capture: CaptureMode? = nil, secondInput: Bool = false) -> [String] {
         switch source {
         case .test(let p):
             return ["-re", "-f", "lavfi", "-i", "\(p.pattern)=size=\(p.size):rate=\(p.fps)"]
@@ -97,6 +117,7 @@ public enum RecorderCommand {
             // each: −6.5 MB at 360p, docs/motion-design.md "Memory").
             if keyframesOnlyForDecoding { args += ["-skip_frame", "nokey"] }
             if keyframesOnlyForDecoding || oneDecoderThread { args += ["-threads", "1"] }
+            if secondInput { args += ["-thread_queue_size", "64"] }
             return args + ["-i", url]
         case .v4l2(let device):
             var args = ["-f", "v4l2", "-thread_queue_size", "64"]

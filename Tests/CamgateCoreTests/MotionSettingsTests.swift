@@ -42,6 +42,12 @@ import Testing
         (#"{"masks": [{"x": 0, "y": 0, "w": 0.2, "h": 0.2, "z": 1}]}"#, "cameras.a.motion.masks[0].z", "unknown field"),
         (#"{"masks": [{"x": 0, "y": 0, "w": 1, "h": 1}]}"#, "cameras.a.motion.masks", "at least 5 % must stay watched"),
         (#"{"sensitivty": 50}"#, "cameras.a.motion.sensitivty", "unknown field"),
+        (#"{"substream": "http://h/sub"}"#, "cameras.a.motion.substream", "scheme must be rtsp or rtsps"),
+        (#"{"substream": "rtsp://h/sub -f"}"#, "cameras.a.motion.substream", "whitespace"),
+        (#"{"substream": "rtsp:///sub"}"#, "cameras.a.motion.substream", "no host"),
+        (#"{"substream": "sub"}"#, "cameras.a.motion.substream", "not a URL"),
+        (#"{"substream": 5}"#, "cameras.a.motion.substream", "expected a string"),
+        (#"{"substream": "rtsp://h/s"}"#, "cameras.a.motion.substream", "is the camera's main stream"),
         (#"{"masks": [\#(Array(repeating: #"{"x": 0, "y": 0, "w": 0.1, "h": 0.1}"#, count: 17).joined(separator: ","))]}"#, "cameras.a.motion.masks", "at most 16"),
     ])
     func badValuesAreRefusedNamingTheField(_ motion: String, _ field: String, _ reason: String) {
@@ -60,6 +66,36 @@ import Testing
         #expect { try DesiredState(json: JSONValue.parse(Self.document(#"{"enabled": true}"#, record: false)), strict: true) } throws: {
             ($0 as? ConfigurationError)?.field == "cameras.a.motion.enabled" && "\($0)".contains("record")
         }
+    }
+
+    @Test func aSubstreamIsReadKeptAndOnlyForAnRTSPCamera() throws {
+        let spec = try camera(#"{"enabled": true, "substream": "rtsp://user:pw@h/sub?ch=1"}"#)
+        #expect(spec.motion.substream == "rtsp://user:pw@h/sub?ch=1")
+        let state = DesiredState(cameras: [try CameraID("a"): spec])
+        #expect(try DesiredState(json: JSONValue.parse(state.json.serialized()), strict: true) == state)
+        #expect(try camera(#"{"enabled": true}"#).motion.substream == nil)
+        let test = #"{"cameras": {"a": {"source": {"kind": "test"}, "record": true, "motion": {"enabled": true, "substream": "rtsp://h/sub"}}}}"#
+        #expect { try DesiredState(json: JSONValue.parse(test), strict: true) } throws: {
+            ($0 as? ConfigurationError)?.field == "cameras.a.motion.substream" && "\($0)".contains("RTSP camera")
+        }
+    }
+
+    @Test(arguments: [
+        ("rtsp://127.0.0.1:8554/sub", "127.0.0.1:8554/sub"),
+        ("rtsp://user:p%40ss@cam.local/Streaming/102?ch=1", "cam.local/Streaming/102?ch=1"),
+        ("rtsps://[fe80::1]:322/sub", "[fe80::1]:322/sub"),
+        ("rtsp://cam", "cam"),
+    ])
+    func ffmpegsLogNamesASubstreamWithoutSchemeAndCredentials(_ url: String, _ name: String) {
+        #expect(Substream.logName(url) == name)
+    }
+
+    @Test func aLogBlamesTheSubstreamOnlyWhenItNamesItAsTheInputThatFailed() {
+        let sub = "rtsp://u:p@cam/sub"
+        #expect(Substream.isBlamed(sub, logTail: ["[tcp @ 0x1] [error] Connection to tcp://cam:554 failed", "[error] rtsp://u:***@cam/sub: Connection refused"]))
+        #expect(!Substream.isBlamed(sub, logTail: ["[error] rtsp://cam/main: Connection refused"]), "the main stream failed first")
+        #expect(!Substream.isBlamed("rtsp://cam/s", logTail: ["[error] rtsp://cam/s2: Connection refused"]), "a longer name is another stream")
+        #expect(!Substream.isBlamed(sub, logTail: []))
     }
 
     @Test func theCloudMayAddFieldsButNotBadValues() throws {

@@ -168,4 +168,23 @@ import Testing
         #expect(StallDetector(segmentSeconds: 1, startedAt: Self.t0).limit == .seconds(4))
         #expect(StallDetector(segmentSeconds: 60, startedAt: Self.t0).startupLimit == .seconds(120), "never shorter than the limit")
     }
+
+    @Test func aRecorderWithASubstreamStallsAtTheQuietLimitThoughItsSegmentsAreLong() {
+        #expect(StallDetector(segmentSeconds: 1800, startedAt: Self.t0, quietLimit: .seconds(30)).limit == .seconds(30))
+        #expect(StallDetector(segmentSeconds: 10, startedAt: Self.t0, quietLimit: .seconds(30)).limit == .seconds(20), "two short segments stay the limit")
+        var detector = StallDetector(segmentSeconds: 1800, startedAt: Self.t0, quietLimit: .seconds(30))
+        #expect(detector.observe(P(file: "a", bytes: 10), at: Self.t0 + .seconds(1)) == .writing)
+        #expect(detector.observe(P(file: "a", bytes: 10), at: Self.t0 + .seconds(30)) == .writing)
+        #expect(detector.observe(P(file: "a", bytes: 10), at: Self.t0 + .seconds(31)) == .stalled(quiet: .seconds(30)))
+    }
+
+    /// A picture's modification time as the progress: stalled once it stops changing.
+    @Test func anyOutputThatMustKeepChangingIsWatchedTheSameWay() {
+        var watch = StallDetector(limit: .seconds(20), startupLimit: .seconds(20), startedAt: Self.t0)
+        #expect(watch.observe(P(file: "latest.jpg", bytes: 0), at: Self.t0 + .seconds(19)) == .writing, "no picture yet: the startup limit")
+        #expect(watch.observe(P(file: "latest.jpg", bytes: 1_000), at: Self.t0 + .seconds(19.5)) == .writing)
+        #expect(watch.observe(P(file: "latest.jpg", bytes: 2_000), at: Self.t0 + .seconds(20.5)) == .writing)
+        #expect(watch.observe(P(file: "latest.jpg", bytes: 2_000), at: Self.t0 + .seconds(40)) == .writing)
+        #expect(watch.observe(P(file: "latest.jpg", bytes: 2_000), at: Self.t0 + .seconds(40.5)) == .stalled(quiet: .seconds(20)))
+    }
 }

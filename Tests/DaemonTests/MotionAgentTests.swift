@@ -56,7 +56,9 @@ struct MotionClip {
     }
 
     /// Epoch seconds, through `camgate events --motion` (the API, or the database when no agent runs).
-    func events(_ camera: String) throws -> [Event] {
+    func events(_ camera: String) throws -> [Event] { try Self.events(camera, data: data) }
+
+    static func events(_ camera: String, data: String) throws -> [Event] {
         let result = try runProgram(Repository.camgate, ["events", "--motion", "--camera", camera, "--limit", "1000", "--json", "--data-dir", data])
         guard result.status == 0, let rows = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]] else { return [] }
         func seconds(_ key: String, _ row: [String: Any]) -> Double? {
@@ -98,7 +100,7 @@ struct MotionClip {
     /// fits best (the clip's first frame is received some 0.5 s after the
     /// recorder starts; the test cannot know it closer): every interval needs
     /// one event whose start and end are within ±1 s, and no event may be left.
-    func score(_ events: [Event], _ truth: [[Double]]) -> (offset: Double, unmatched: [[Double]], extra: [Event]) {
+    static func score(_ events: [Event], _ truth: [[Double]]) -> (offset: Double, unmatched: [[Double]], extra: [Event]) {
         func match(_ offset: Double) -> (unmatched: [[Double]], extra: [Event]) {
             var extra = events, unmatched: [[Double]] = []
             for interval in truth {
@@ -167,7 +169,7 @@ struct MotionClip {
         try await checkMotionUploads(s3)
         for (camera, truth) in [("plain", clip.motion), ("masked", clip.motion), ("tree", (clip.motion + clip.tree).sorted { $0[0] < $1[0] })] {
             let list = try events(camera)
-            let (offset, unmatched, extra) = score(list, truth)
+            let (offset, unmatched, extra) = Self.score(list, truth)
             print("\(camera): offset \(String(format: "%.2f", offset - launched)) s after the agent's launch; events \(list.map { e in "[\(String(format: "%.2f", e.start - offset)), \(e.end.map { String(format: "%.2f", $0 - offset) } ?? "open")] peak \(e.peak)" })")
             #expect(unmatched.isEmpty, "\(camera): intervals without their event (±1 s): \(unmatched); events \(list)")
             #expect(extra.isEmpty, "\(camera): events no interval explains (a lighting change, a duplicate, a split): \(extra)")

@@ -37,6 +37,36 @@ import TestSupport
                          "-map", "[mo]", "-f", "null", "-"])
     }
 
+    /// With a substream, the main stream is copied and never decoded; the
+    /// substream is the second input, with one decoder thread, and feeds
+    /// the same graph (latest.jpg and motion). Without it (or once it
+    /// failed: `substream: false`) the command is the main-stream one.
+    @Test func aCopyingRecorderWithASubstreamDecodesOnlyTheSubstream() throws {
+        let motion = MotionSettings(enabled: true, substream: "rtsp://cam/sub")
+        let spec = Self.rtsp(motion: motion)
+        let args = RecorderCommand.arguments(camera: Self.cam, spec: spec, policy: RecordingPolicy(), layout: Self.layout, encoder: .copy)
+        let inputs = args.indices.filter { args[$0] == "-i" }.map { args[$0 + 1] }
+        #expect(inputs == ["rtsp://cam/s", "rtsp://cam/sub"])
+        let second = try #require(args.firstIndex(of: "rtsp://cam/sub"))
+        #expect(Array(args[(second - 5)...second]) == ["-threads", "1", "-thread_queue_size", "64", "-i", "rtsp://cam/sub"])
+        #expect(!args[..<second].contains("-skip_frame") && args.filter { $0 == "-thread_queue_size" }.count == 2)
+        let graph = try #require(args.firstIndex(of: "-filter_complex").map { args[$0 + 1] })
+        #expect(graph == MotionGraph.graph(masks: [], motionFile: Self.layout.motionLog(Self.cam), input: "1:v:0"))
+        #expect(graph.hasPrefix("[1:v:0]fps=2,split=2[j][m]"))
+        #expect(args.filter { $0 == "0:v:0" }.count == 1, "the main stream only feeds the segments")
+
+        var plain = motion
+        plain.substream = nil
+        let main = RecorderCommand.arguments(camera: Self.cam, spec: Self.rtsp(motion: plain), policy: RecordingPolicy(), layout: Self.layout, encoder: .copy)
+        #expect(RecorderCommand.arguments(camera: Self.cam, spec: spec, policy: RecordingPolicy(), layout: Self.layout, encoder: .copy, substream: false) == main)
+        let encoding = RecorderCommand.arguments(camera: Self.cam, spec: spec, policy: RecordingPolicy(), layout: Self.layout, encoder: .software)
+        #expect(!encoding.contains("rtsp://cam/sub"), "an encoding recorder decodes every frame anyway")
+        var off = motion
+        off.enabled = false
+        #expect(!RecorderCommand.arguments(camera: Self.cam, spec: Self.rtsp(motion: off), policy: RecordingPolicy(), layout: Self.layout, encoder: .copy)
+            .contains("rtsp://cam/sub"), "motion off: no substream")
+    }
+
     @Test func aCameraWithoutMotionKeepsTodaysCommandAndOnlyTheGraphSettingsChangeIt() throws {
         let off = RecorderCommand.arguments(camera: Self.cam, spec: Self.rtsp(motion: MotionSettings()), policy: RecordingPolicy(),
                                             layout: Self.layout, encoder: .copy)

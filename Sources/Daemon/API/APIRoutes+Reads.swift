@@ -44,6 +44,7 @@ extension APIRoutes {
             // DELETE is followed by 404, not by the row in state "removed".
             if fields["state"] == .string(CameraState.removed.rawValue), desired.cameras[id] == nil { continue }
             fields["encoder"] = await agent.encoderName(id).map(JSONValue.string) ?? .null
+            fields["motion_source"] = await agent.motionSource(id).map(JSONValue.string) ?? .null
             fields["desired"] = .bool(desired.cameras[id] != nil)
             out.append(.object(fields))
         }

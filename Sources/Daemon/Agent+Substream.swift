@@ -1,0 +1,93 @@
+import CamgateCore
+import Logging
+import Media
+import Platform
+import Store
+import Supervisor
+
+/// Motion from a camera's substream (docs/motion-design.md, "Substream").
+/// A copying recorder decodes the substream for motion and latest.jpg, a
+/// second RTSP input of the same ffmpeg. ffmpeg goes on while one of its
+/// inputs is gone, so each input is watched: the main stream by the segment
+/// growth (a short `StallDetector` limit), the substream by latest.jpg,
+/// which it alone feeds. A substream that fails is not used again until the
+/// desired substream changes or the agent restarts; motion then comes from
+/// the main stream (going back would restart the recorder and cost a
+/// second of recording).
+extension Agent {
+    /// A two-input recorder whose main stream stopped: its segments stop growing.
+    static let substreamMainQuietLimit: Duration = .seconds(30)
+    /// A substream whose latest.jpg (1 a second) is older than this is gone.
+    static let substreamPictureLimit: Duration = .seconds(20)
+
+    /// Whether the recorder of `camera` may use its configured substream.
+    func substreamAllowed(_ camera: CameraID, _ spec: CameraSpec) -> Bool {
+        guard let url = spec.motion.substream else { return false }
+        return failedSubstreams[camera]?.url != url
+    }
+
+    /// Bookkeeping at a recorder's start (or adoption): which substream it
+    /// decodes, and the watches that go with one.
+    func watchRecorder(_ camera: CameraID, substream: String?) {
+        runningSubstreams[camera] = substream
+        let segments = desired.recording.segmentSeconds
+        stallDetectors[camera] = StallDetector(segmentSeconds: segments, startedAt: .now,
+                                               quietLimit: substream == nil ? nil : Agent.substreamMainQuietLimit)
+        substreamWatches[camera] = substream == nil ? nil
+            : StallDetector(limit: Agent.substreamPictureLimit, startupLimit: .seconds(20), startedAt: .now)
+    }
+
+    /// The substream of a running recorder still feeds latest.jpg; if not,
+    /// the recorder is restarted with motion from its main stream.
+    func checkSubstream(_ camera: CameraID) async {
+        guard let url = runningSubstreams[camera], var watch = substreamWatches[camera] else { return }
+        let picture = layout.latestSnapshot(camera)
+        let stamp = (try? FileSystem.modificationTime(picture)) ?? 0
+        let verdict = watch.observe(.init(file: picture, bytes: stamp), at: .now)
+        substreamWatches[camera] = watch
+        guard case .stalled(let quiet) = verdict else { return }
+        let message = markSubstreamFailed(camera, url: url, reason: "no picture for \(quiet.formattedSeconds)")
+        await noteSubstreamFailure(camera, message)
+        await stopWorkload(WorkloadKey(camera: camera, role: .recorder), reason: "substream lost")
+        await reconcile(reason: "substream lost")
+    }
+
+    /// A recorder that ended early blaming its substream in its log
+    /// (`Substream.isBlamed`): marked failed before any await, so that a
+    /// reconcile meanwhile already starts the next without it. Returns the
+    /// message to note.
+    func blamedSubstream(_ exit: Supervisor.Exit) -> String? {
+        let camera = exit.child.key.camera
+        guard let url = runningSubstreams[camera], exit.ranFor < options.restartPolicy.healthyRun,
+              Substream.isBlamed(url, logTail: exit.logTail) else { return nil }
+        return markSubstreamFailed(camera, url: url, reason: "could not be opened: \(exit.logTail.last ?? "\(exit.status)")")
+    }
+
+    /// Motion of `camera` comes from its main stream from the next start on.
+    func markSubstreamFailed(_ camera: CameraID, url: String, reason: String) -> String {
+        failedSubstreams[camera] = (url, reason)
+        return "motion substream \(Redactor.redactURL(url)) failed (\(reason)); motion now comes from the main stream"
+    }
+
+    func noteSubstreamFailure(_ camera: CameraID, _ message: String) async {
+        logger.warning("\(message)", metadata: ["camera": "\(camera)"])
+        try? await store.logEvent(.warning, "motion-substream", camera: camera, message)
+    }
+
+    /// The substream an adopted recorder decodes: the desired one, if its
+    /// command line (/proc) has it as an input.
+    func adoptedSubstream(_ camera: CameraID, pid: Int32) -> String? {
+        guard let url = desired.cameras[camera]?.motion.substream,
+              let argv = try? FileSystem.read("/proc/\(pid)/cmdline", limit: 1 << 20) else { return nil }
+        return argv.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == url } ? url : nil
+    }
+
+    /// Where a camera's motion comes from, for the API and the state
+    /// report: nil with motion off.
+    public func motionSource(_ camera: CameraID) -> String? {
+        guard let spec = desired.cameras[camera], spec.motion.enabled else { return nil }
+        if runningSubstreams[camera] != nil { return "substream" }
+        if let failed = failedSubstreams[camera], failed.url == spec.motion.substream { return "main (substream failed: \(failed.reason))" }
+        return "main"
+    }
+}
