@@ -6,7 +6,7 @@ usage: bench/motion.py --binary PATH [--quick] [--seed N] [--cameras N]
 The binary is first copied into a temporary directory (the original may be
 rebuilt meanwhile). Every figure is of the agent's own recorders (their argv
 read from /proc), beside a floor run at the same time on the same machine.
-Three phases, one after the other, so that none loads another:
+Four phases (B2 is B with a substream), one after the other, so that none loads another:
 
 A. The issue's set-up: Tests/Fixtures/rtsp_server.py's live 640x360 test
    pattern (15 fps, a keyframe a second, one shared encode). One agent with
@@ -14,8 +14,9 @@ A. The issue's set-up: Tests/Fixtures/rtsp_server.py's live 640x360 test
    motion share one decode branch), a second agent with N cameras with
    motion off (today's recorder: latest.jpg from keyframes), and N bare
    ffmpeg processes: the motion recorder's argv cut after its segment output
-   (same input options, same segment muxer arguments, no decode branch).
-   After a warm-up, over a window: private memory (smaps_rollup
+   (same input options, same segment muxer arguments, no decode branch);
+   and a third agent with N cameras with motion from a substream: the
+   pattern at 320x180 from a second rtsp_server.py (--size). After a warm-up, over a window: private memory (smaps_rollup
    Private_Clean + Private_Dirty, kB / 1024, as motion_bench.py and the
    issue; its peak sampled every 5 s) and CPU (utime + stime). Then warm
    snapshots with motion on: GET /api/v1/cameras/{id}/snapshot over the
@@ -183,7 +184,8 @@ class Children:
 
 
 def rtsp_server(kids, extra, name="rtsp"):
-    p = kids.spawn([GST_PYTHON, os.path.join(FIXTURES, "rtsp_server.py"), "0", "/cam"] + extra, f"{name}.log")
+    options = extra[:2] if extra[:1] == ["--size"] else []
+    p = kids.spawn([GST_PYTHON, os.path.join(FIXTURES, "rtsp_server.py")] + options + ["0", "/cam"] + extra[len(options):], f"{name}.log")
     path = os.path.join(kids.base, f"{name}.log")
 
     def ready():
@@ -308,9 +310,14 @@ def memory_phase(binary, base, n):
     os.makedirs(kids.base)
     try:
         _, url, _ = rtsp_server(kids, [])
+        _, sub_url, _ = rtsp_server(kids, ["--size", "320x180"], "rtsp-sub")
         on_agent, on_data = start_agent(kids, binary, "motion", {f"m{i:02d}": camera(url, True) for i in range(1, n + 1)})
         off_agent, off_data = start_agent(kids, binary, "plain", {f"p{i:02d}": camera(url, False) for i in range(1, n + 1)})
+        sub_agent, sub_data = start_agent(kids, binary, "substream", {f"s{i:02d}": camera(url, True, substream=sub_url) for i in range(1, n + 1)})
         on, off = wait_recorders(on_data, n, on_agent), wait_recorders(off_data, n, off_agent)
+        subs = wait_recorders(sub_data, n, sub_agent)
+        if not all(sub_url in argv_of(p) for p in subs.values()):
+            raise RuntimeError("a substream recorder does not read the substream")
         argv = argv_of(next(iter(on.values())))
         bare, dropped = bare_recorders(kids, argv, on_data, n)
         log(f"A: {n} motion + {n} plain recorders + {n} bare ffmpeg; the bare floor drops: {' '.join(dropped)[:160]}...")
@@ -318,9 +325,9 @@ def memory_phase(binary, base, n):
         warm, seconds = (10, 15) if QUICK else (20, 60)
         log(f"A: warm-up {warm} s, window {seconds} s...")
         time.sleep(warm)
-        pids = {"on": list(on.values()), "off": list(off.values()), "bare": [p.pid for p in bare]}
+        pids = {"on": list(on.values()), "off": list(off.values()), "bare": [p.pid for p in bare], "sub": list(subs.values())}
         win = window(sum(pids.values(), []), seconds)
-        if recorders(on_data) != on or recorders(off_data) != off or any(p.poll() is not None for p in bare):
+        if recorders(on_data) != on or recorders(off_data) != off or recorders(sub_data) != subs or any(p.poll() is not None for p in bare):
             raise RuntimeError("a recorder or a bare ffmpeg exited during the window")
         wait_for(lambda: api_ready(on_data), 10)
         log("A: snapshots...")
@@ -579,7 +586,7 @@ def cpu_list(xs):
 
 def memory_rows(m):
     w, p, n = m["win"], m["pids"], m["n"]
-    on, off, bare = (group(w, p[k], "private") for k in ("on", "off", "bare"))
+    on, off, bare, subs = (group(w, p[k], "private") for k in ("on", "off", "bare", "sub"))
     peak = max(group(w, p["on"], "peak"))
     snap, floor = [x * 1000 for x in m["snap"]], [x * 1000 for x in m["snap_floor"]]
     methods = ", ".join(f"{k} x{v}" for k, v in m["methods"].items())
@@ -590,8 +597,10 @@ def memory_rows(m):
         (f"  floor: bare ffmpeg copying the same stream to segments, {n} processes (median / max)", mb_pair(bare), "", None),
         ("  motion recorder over the floor (medians)", f"+{median(on) - median(bare):.1f} MB", "", None),
         (f"  motion off (today's recorder, latest.jpg from keyframes), {n} cameras (median / max)", mb_pair(off), "", None),
-        ("  recorder CPU, median: motion on / motion off / bare",
-         " / ".join(f"{median(group(w, p[k], 'cpu')):.1f}" for k in ("on", "off", "bare")) + " % of a core", "", None),
+        (f"private memory per recorder, copy mode, motion + latest.jpg from a 320x180 substream (a second server), "
+         f"{n} cameras (median / max)", mb_pair(subs), "<= 18 MB", max(subs) <= 18),
+        ("  recorder CPU, median: motion on / motion off / bare / motion from the substream",
+         " / ".join(f"{median(group(w, p[k], 'cpu')):.1f}" for k in ("on", "off", "bare", "sub")) + " % of a core", "", None),
         (f"warm snapshot, motion on, GET /api/v1/cameras/{{id}}/snapshot, {len(snap)} requests: p50 / p95",
          f"{pct(snap, 50):.1f} / {pct(snap, 95):.1f} ms", "<= 50 ms", pct(snap, 95) <= 50),
         ("  floor: GET / on the same connection, interleaved: p50 / p95", f"{pct(floor, 50):.1f} / {pct(floor, 95):.1f} ms", "", None),

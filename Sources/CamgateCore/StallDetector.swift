@@ -48,6 +48,9 @@ public struct StallDetector: Sendable, Equatable {
         lastChange = startedAt
     }
 
+    /// How long nothing has changed, as of the last observation's clock.
+    public func quiet(at now: ContinuousClock.Instant) -> Duration { now - lastChange }
+
     public mutating func observe(_ progress: Progress, at now: ContinuousClock.Instant) -> Verdict {
         if progress != last {
             last = progress

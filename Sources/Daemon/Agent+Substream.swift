@@ -19,6 +19,8 @@ extension Agent {
     static let substreamMainQuietLimit: Duration = .seconds(30)
     /// A substream whose latest.jpg (1 a second) is older than this is gone.
     static let substreamPictureLimit: Duration = .seconds(20)
+    /// ... if the segments grew within this (the main stream is alive).
+    static let substreamBlameWindow: Duration = .seconds(5)
 
     /// Whether the recorder of `camera` may use its configured substream.
     func substreamAllowed(_ camera: CameraID, _ spec: CameraSpec) -> Bool {
@@ -38,14 +40,17 @@ extension Agent {
     }
 
     /// The substream of a running recorder still feeds latest.jpg; if not,
-    /// the recorder is restarted with motion from its main stream.
+    /// the recorder is restarted with motion from its main stream. Not
+    /// while its segments stand still too: the recorder itself is frozen,
+    /// or the whole camera gone, and `checkStall` restarts it as it is.
     func checkSubstream(_ camera: CameraID) async {
         guard let url = runningSubstreams[camera], var watch = substreamWatches[camera] else { return }
         let picture = layout.latestSnapshot(camera)
         let stamp = (try? FileSystem.modificationTime(picture)) ?? 0
         let verdict = watch.observe(.init(file: picture, bytes: stamp), at: .now)
         substreamWatches[camera] = watch
-        guard case .stalled(let quiet) = verdict else { return }
+        guard case .stalled(let quiet) = verdict,
+              let segments = stallDetectors[camera], segments.quiet(at: .now) < Agent.substreamBlameWindow else { return }
         let message = markSubstreamFailed(camera, url: url, reason: "no picture for \(quiet.formattedSeconds)")
         await noteSubstreamFailure(camera, message)
         await stopWorkload(WorkloadKey(camera: camera, role: .recorder), reason: "substream lost")
@@ -77,15 +82,14 @@ extension Agent {
     /// The substream an adopted recorder decodes: the desired one, if its
     /// command line (/proc) has it as an input.
     func adoptedSubstream(_ camera: CameraID, pid: Int32) -> String? {
-        guard let url = desired.cameras[camera]?.motion.substream,
-              let argv = try? FileSystem.read("/proc/\(pid)/cmdline", limit: 1 << 20) else { return nil }
-        return argv.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == url } ? url : nil
+        guard let url = desired.cameras[camera]?.motion.substream else { return nil }
+        return ProcFS.commandLine(pid: pid).contains(url) ? url : nil
     }
 
-    /// Where a camera's motion comes from, for the API and the state
-    /// report: nil with motion off.
+    /// Where the motion of a camera's running recorder comes from, for the
+    /// API and the state report: nil with motion off or no recorder.
     public func motionSource(_ camera: CameraID) -> String? {
-        guard let spec = desired.cameras[camera], spec.motion.enabled else { return nil }
+        guard let spec = desired.cameras[camera], spec.motion.enabled, indexers[camera] != nil else { return nil }
         if runningSubstreams[camera] != nil { return "substream" }
         if let failed = failedSubstreams[camera], failed.url == spec.motion.substream { return "main (substream failed: \(failed.reason))" }
         return "main"

@@ -97,7 +97,9 @@ public enum RecorderCommand {
     ///     decodes only for latest.jpg and motion, at 1–2 fps).
     ///   - secondInput: the recorder reads two RTSP inputs (main and
     ///     substream); ffmpeg then reads each in a thread, through a queue
-    ///     of 8 packets by default, which a keyframe overflows.
+    ///     of packets. It is pinned at 5.1's default, 8: 64 would silence
+    ///     ffmpeg's "Thread message queue blocking" warning (the reader
+    ///     waits, nothing is lost) but holds 0.8 MB more per recorder.
     public static func input(_ source: CameraSource, video: VideoSettings, keyframesOnlyForDecoding: Bool, oneDecoderThread: Bool = false,
                              capture: CaptureMode? = nil, secondInput: Bool = false) -> [String] {
         switch source {
@@ -117,7 +119,7 @@ public enum RecorderCommand {
             // each: −6.5 MB at 360p, docs/motion-design.md "Memory").
             if keyframesOnlyForDecoding { args += ["-skip_frame", "nokey"] }
             if keyframesOnlyForDecoding || oneDecoderThread { args += ["-threads", "1"] }
-            if secondInput { args += ["-thread_queue_size", "64"] }
+            if secondInput { args += ["-thread_queue_size", "8"] }
             return args + ["-i", url]
         case .v4l2(let device):
             var args = ["-f", "v4l2", "-thread_queue_size", "64"]

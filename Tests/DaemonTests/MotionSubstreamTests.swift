@@ -29,13 +29,13 @@ import TestSupport
         return file
     }
 
-    func writeConfig(_ cameras: [String: (main: String, substream: String)]) throws -> String {
+    func writeConfig(_ cameras: [String: (main: String, substream: String)], segmentSeconds: Int = 5) throws -> String {
         let entries = cameras.sorted { $0.key < $1.key }.map { id, urls in
             #""\#(id)": {"source": {"kind": "rtsp", "url": "\#(urls.main)"}, "record": true, "motion": {"enabled": true, "sensitivity": 15, "substream": "\#(urls.substream)"}}"#
         }
         let path = dir.file("config.json")
         try #"""
-            {"cameras": {\#(entries.joined(separator: ", "))}, "recording": {"segment_seconds": 5, "retain_days": 1, "min_free_percent": 1}}
+            {"cameras": {\#(entries.joined(separator: ", "))}, "recording": {"segment_seconds": \#(segmentSeconds), "retain_days": 1, "min_free_percent": 1}}
             """#.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -58,7 +58,8 @@ import TestSupport
     /// The main stream is a still pattern and only copied; motion and
     /// latest.jpg come from the substream, the recorder's second input:
     /// the clip's first two intervals are events (±1 s), latest.jpg is
-    /// 480×270, the segments 640×360, and the API says "substream".
+    /// 480×270, the segments 640×360, and the API says "substream", also
+    /// after an agent killed (-9) was replaced and adopted the recorder.
     @Test func motionAndTheSnapshotComeFromTheSubstreamWhileTheMainStreamIsOnlyCopied() async throws {
         let clip = try MotionClip.make()
         let main = try await RTSPTestServer(logDirectory: dir.path)
@@ -66,13 +67,21 @@ import TestSupport
         let sub = try await RTSPTestServer(logDirectory: dir.path, clip: try Self.substreamClip(clip))
         defer { sub.stop() }
         let config = try writeConfig(["cam": (main.url, sub.url)])
-        let agent = try AgentProcess.camgate(["run", "--config", config, "--data-dir", data], logPath: dir.file("agent.log"))
-        defer { agent.signal(SIGTERM); _ = agent.exitStatus }
-        #expect(await waitUntil(timeout: .seconds(15)) { recorder("cam") != nil }, "\(agent.log)")
+        let first = try AgentProcess.camgate(["run", "--config", config, "--data-dir", data], logPath: dir.file("agent1.log"))
+        #expect(await waitUntil(timeout: .seconds(15)) { recorder("cam") != nil }, "\(first.log)")
         let argv = try #require(recorder("cam"))
         #expect(argv.filter { $0 == "-i" }.count == 2 && argv.contains(main.url) && argv.contains(sub.url), "\(argv)")
         #expect(argv.contains { $0.hasPrefix("[1:v:0]fps=2,") }, "the motion graph reads the second input: \(argv)")
         #expect(await waitUntil(timeout: .seconds(10)) { await cameraField("cam", "motion_source") == "substream" })
+        // A new agent (the first killed) adopts the recorder and knows, from its command line, that it reads the substream.
+        let pid = processes(matching: "\(data)/run/cam/").first
+        first.signal(SIGKILL)
+        _ = await first.waitForExit()
+        let agent = try AgentProcess.camgate(["run", "--config", config, "--data-dir", data], logPath: dir.file("agent2.log"))
+        defer { agent.signal(SIGTERM); _ = agent.exitStatus }
+        #expect(await waitUntil(timeout: .seconds(10)) { agent.log.contains("adopted running process") }, "\(agent.log)")
+        #expect(await waitUntil(timeout: .seconds(10)) { await cameraField("cam", "motion_source") == "substream" })
+        #expect(processes(matching: "\(data)/run/cam/").first == pid, "the same recorder")
 
         let truth = Array(clip.motion.prefix(2))
         #expect(try await waitUntil(timeout: .seconds(45)) {
@@ -142,6 +151,29 @@ import TestSupport
         #expect(try await waitUntil(timeout: .seconds(15)) {
             try MotionAgentTests.events("down", data: data).contains { $0.end != nil }
         }, "motion from the main stream of \"down\"")
+    }
+
+    /// A frozen recorder (SIGSTOP) stops both its segments and latest.jpg:
+    /// with 20 s segments the picture's 20 s limit comes first, but the
+    /// segments stand still too, so the substream is not blamed: the
+    /// recorder is restarted as stalled (30 s) and reads its substream again.
+    @Test func aFrozenRecorderIsRestartedAsStalledWithoutBlamingItsSubstream() async throws {
+        let main = try await RTSPTestServer(logDirectory: dir.path)
+        defer { main.stop() }
+        let sub = try await RTSPTestServer(logDirectory: dir.path)
+        defer { sub.stop() }
+        let config = try writeConfig(["cam": (main.url, sub.url)], segmentSeconds: 20)
+        let agent = try AgentProcess.camgate(["run", "--config", config, "--data-dir", data], logPath: dir.file("agent.log"))
+        defer { agent.signal(SIGTERM); _ = agent.exitStatus }
+        #expect(await waitUntil(timeout: .seconds(15)) { await cameraField("cam", "motion_source") == "substream" }, "\(agent.log)")
+        #expect(await waitUntil(timeout: .seconds(10)) { FileManager.default.fileExists(atPath: "\(data)/run/cam/latest.jpg") })
+        let frozen = try #require(processes(matching: "\(data)/run/cam/").first)
+        kill(frozen, SIGSTOP)
+        #expect(await waitUntil(timeout: .seconds(45)) { agent.log.contains("recorder stalled: nothing written for 3") }, "\(agent.log)")
+        #expect(await waitUntil(timeout: .seconds(10)) { processes(matching: "\(data)/run/cam/").first.map { $0 != frozen } == true })
+        #expect(recorder("cam")?.contains(sub.url) == true, "restarted with its substream")
+        #expect(!agent.log.contains("motion substream"), "\(agent.log)")
+        #expect(await waitUntil(timeout: .seconds(10)) { await cameraField("cam", "motion_source") == "substream" })
     }
 
     func recordedSegments(_ camera: String) throws -> [String] {

@@ -48,7 +48,7 @@ import TestSupport
         let inputs = args.indices.filter { args[$0] == "-i" }.map { args[$0 + 1] }
         #expect(inputs == ["rtsp://cam/s", "rtsp://cam/sub"])
         let second = try #require(args.firstIndex(of: "rtsp://cam/sub"))
-        #expect(Array(args[(second - 5)...second]) == ["-threads", "1", "-thread_queue_size", "64", "-i", "rtsp://cam/sub"])
+        #expect(Array(args[(second - 5)...second]) == ["-threads", "1", "-thread_queue_size", "8", "-i", "rtsp://cam/sub"])
         #expect(!args[..<second].contains("-skip_frame") && args.filter { $0 == "-thread_queue_size" }.count == 2)
         let graph = try #require(args.firstIndex(of: "-filter_complex").map { args[$0 + 1] })
         #expect(graph == MotionGraph.graph(masks: [], motionFile: Self.layout.motionLog(Self.cam), input: "1:v:0"))
