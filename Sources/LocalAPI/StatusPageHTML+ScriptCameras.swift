@@ -77,6 +77,7 @@ extension StatusPageHTML {
     rows.push(kvRow('Segment', segNode));
     rows.push(kvRow('Restarts', str(cam.restarts, '0')));
     rows.push(kvRow('Encoder', str(cam.encoder)));
+    if (cam.motion_source) rows.push(kvRow('Motion from', str(cam.motion_source), /failed/.test(cam.motion_source) ? 'err' : null));
     if (cam.source) rows.push(kvRow('Source', el('span', { class: 'mono ell', text: cam.source, title: cam.source })));
     if (viewing) {
       var viewText;

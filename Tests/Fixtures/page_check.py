@@ -17,7 +17,9 @@ within the budget, whatever the machine's speed. Checks on the DOM dump:
   - per expected camera: a card [data-camera=ID], its <img data-loaded="1">
     (a snapshot decoded with naturalWidth > 0) and its timeline data-spans >= 1;
   - the Device card shows the board and the software (version, previous, last update);
-  - the Uploads card shows the queue's counts, the mode and the last error.
+  - the Uploads card shows the queue's counts, the mode and the last error;
+  - with PAGE_CHECK_MOTION="ID=TEXT,...": camera ID's card has a
+    "Motion from" row whose value contains TEXT (its motion_source).
 Then a second run takes the screenshot (1280x1000).
 
 Prints one PASS/FAIL line per check; exits 0 when all pass, 1 when a check
@@ -42,6 +44,7 @@ class Card:
         self.imgs = []       # attribute dicts of the <img> elements in the card
         self.spans = []      # data-spans values found in the card
         self.timeline = False  # an element with class "timeline" exists
+        self.text = []       # the text inside the card
 
 
 class PageParser(html.parser.HTMLParser):
@@ -81,6 +84,11 @@ class PageParser(html.parser.HTMLParser):
                 target.spans.append(a["data-spans"])
         if tag not in VOID:
             self.stack.append((tag, card))
+
+    def handle_data(self, data):
+        card = self.open_card()
+        if card is not None:
+            card.text.append(data)
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
@@ -196,6 +204,11 @@ def main():
             report(best is not None and best >= 1,
                    "camera %s: timeline data-spans >= 1 (got %s)" % (camera, "none" if best is None else best)
                    + ("" if card.timeline else "; no .timeline element"))
+        for pair in filter(None, os.environ.get("PAGE_CHECK_MOTION", "").split(",")):
+            camera, _, want = pair.partition("=")
+            words = " ".join(by_id[camera].text) if camera in by_id else ""
+            report("Motion from" in words and want in words.split("Motion from", 1)[-1][:200],
+                   'camera %s: a "Motion from" row with %r' % (camera, want))
         text = dom.decode("utf-8", "replace")
         body = text.split('id="device-body"', 1)[1][:4000] if 'id="device-body"' in text else ""
         report("<dt>Board</dt>" in body and "<dt>Software</dt>" in body,

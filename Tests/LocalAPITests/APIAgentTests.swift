@@ -14,14 +14,15 @@ import TestSupport
     var data: String { dir.file("data") }
     var socket: String { dir.file("data/api.sock") }
 
-    func writeConfig(cloud: Bool = false) throws -> String {
+    /// - Parameter motion: the front camera detects motion.
+    func writeConfig(cloud: Bool = false, motion: Bool = false) throws -> String {
         let tokenFile = dir.file("api-token")
         try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
         chmod(tokenFile, 0o600)
         let camera = #"{"source": {"kind": "test", "size": "320x180", "fps": 5}, "record": true}"#
         let cloudSection = cloud ? #", "cloud": {"endpoint": "http://127.0.0.1:9", "device_id": "d1", "token_file": "\#(tokenFile)"}"# : ""
         let config = #"""
-            {"revision": 1, "cameras": {"front": \#(camera), "back": \#(camera)},
+            {"revision": 1, "cameras": {"front": \#(motion ? camera.dropLast() + #", "motion": {"enabled": true}}"# : camera), "back": \#(camera)},
              "recording": {"segment_seconds": 2, "retain_days": 7, "min_free_percent": 1},
              "api": {"listen": "127.0.0.1:\#(port)", "token_file": "\#(tokenFile)"}\#(cloudSection)}
             """#
@@ -30,8 +31,8 @@ import TestSupport
         return path
     }
 
-    func start(cloud: Bool = false, extra: [String] = []) async throws -> AgentProcess {
-        let agent = try AgentProcess.camgate(["run", "--config", try writeConfig(cloud: cloud), "--data-dir", data] + extra,
+    func start(cloud: Bool = false, motion: Bool = false, extra: [String] = []) async throws -> AgentProcess {
+        let agent = try AgentProcess.camgate(["run", "--config", try writeConfig(cloud: cloud, motion: motion), "--data-dir", data] + extra,
                                              logPath: dir.file("agent.log"))
         let up = await waitUntil(timeout: .seconds(20)) { (try? await get("/api/v1/status"))?.status == 200 }
         #expect(up, "the API did not answer: \(agent.log)")
@@ -249,8 +250,10 @@ import TestSupport
         #expect(scraped, "prometheus: \(prometheus.log.suffix(2000))")
     }
 
+    /// The front camera detects motion: its card says from where ("main":
+    /// a test camera has no substream).
     @Test func statusPageShowsEveryCameraTileAndTimelineInChromium() async throws {
-        let agent = try await start()
+        let agent = try await start(motion: true)
         defer { withExtendedLifetime(agent) {} }
         #expect(await waitUntil(timeout: .seconds(20)) {
             let page = json((try? curl(["http://x/api/v1/recordings?camera=back"]))?.body ?? "")
@@ -258,7 +261,7 @@ import TestSupport
         })
         let shot = dir.file("status-page.png")
         let check = try runProgram("/usr/bin/python3", [Repository.fixture("page_check.py"), "http://127.0.0.1:\(port)/#token=\(token)", shot, "front,back"],
-                                   timeout: .seconds(120))
+                                   environment: Subprocess.defaultEnvironment.merging(["PAGE_CHECK_MOTION": "front=main"]) { $1 }, timeout: .seconds(120))
         #expect(check.status == 0, "\(check.output)")
         #expect(FileSystem.exists(shot))
         if let keep = ProcessInfo.processInfo.environment["CAMGATE_KEEP_SCREENSHOT"] { _ = try? runProgram("/bin/cp", [shot, keep]) }
