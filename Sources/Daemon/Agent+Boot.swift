@@ -40,7 +40,7 @@ extension Agent {
                 try? await store.logEvent(.info, "adopted", camera: row.key.camera, "adopted \(row.key.role.rawValue) \(child.identity)")
                 if row.key.role == .recorder {
                     indexers[row.key.camera] = SegmentIndexer(camera: row.key.camera, layout: layout)
-                    watchRecorder(row.key.camera, substream: adoptedSubstream(row.key.camera, pid: row.identity.pid))
+                    watchRecorder(row.key.camera, substream: adoptedSubstream(pid: row.identity.pid))
                     try? await store.setCameraState(row.key.camera, .recording)
                 }
             } else {

@@ -69,6 +69,13 @@ extension Agent {
             try? await store.logEvent(.warning, "encoder-fallback", camera: key.camera, fallback)
         }
         guard let hold else { return }
+        await reportFailedExit(exit, hold: hold, tail: tail)
+        await reconcile(reason: "process exit")
+    }
+
+    /// A failure's log line and event, and its hold.
+    func reportFailedExit(_ exit: Supervisor.Exit, hold: RestartTracker.Hold, tail: String) async {
+        let key = exit.child.key
         let detail = "\(key.role.rawValue) exited (\(exit.status)) after \(exit.ranFor.formattedSeconds)" + (tail.isEmpty ? "" : ": \(tail)")
         let retry: String
         switch hold {
@@ -78,7 +85,6 @@ extension Agent {
         logger.warning("\(detail); \(retry)", metadata: ["workload": "\(key)"])
         try? await store.logEvent(.error, "exited", camera: key.camera, "\(detail); \(retry)")
         await holdWorkload(key, hold, error: tail.isEmpty ? "\(exit.status)" : tail)
-        await reconcile(reason: "process exit")
     }
 
     /// Indexes what the recorder wrote up to its end, and closes in the index

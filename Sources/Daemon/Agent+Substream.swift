@@ -51,9 +51,10 @@ extension Agent {
         substreamWatches[camera] = watch
         guard case .stalled(let quiet) = verdict,
               let segments = stallDetectors[camera], segments.quiet(at: .now) < Agent.substreamBlameWindow else { return }
+        // Marked before any await: the recorder's command line changes with
+        // it, so whichever reconcile runs first restarts it, once.
         let message = markSubstreamFailed(camera, url: url, reason: "no picture for \(quiet.formattedSeconds)")
         await noteSubstreamFailure(camera, message)
-        await stopWorkload(WorkloadKey(camera: camera, role: .recorder), reason: "substream lost")
         await reconcile(reason: "substream lost")
     }
 
@@ -64,7 +65,7 @@ extension Agent {
     func blamedSubstream(_ exit: Supervisor.Exit) -> String? {
         let camera = exit.child.key.camera
         guard let url = runningSubstreams[camera], exit.ranFor < options.restartPolicy.healthyRun,
-              Substream.isBlamed(url, logTail: exit.logTail) else { return nil }
+              Substream.isBlamed(url, rawLogTail: LogFile.lastLines(exit.child.logFile, redacted: false)) else { return nil }
         return markSubstreamFailed(camera, url: url, reason: "could not be opened: \(exit.logTail.last ?? "\(exit.status)")")
     }
 
@@ -79,17 +80,24 @@ extension Agent {
         try? await store.logEvent(.warning, "motion-substream", camera: camera, message)
     }
 
-    /// The substream an adopted recorder decodes: the desired one, if its
-    /// command line (/proc) has it as an input.
-    func adoptedSubstream(_ camera: CameraID, pid: Int32) -> String? {
-        guard let url = desired.cameras[camera]?.motion.substream else { return nil }
-        return ProcFS.commandLine(pid: pid).contains(url) ? url : nil
+    /// The substream an adopted recorder decodes, from its command line
+    /// (/proc): what it really reads, even if the desired one changed
+    /// while no agent ran (a hand-over keeps the old command line).
+    func adoptedSubstream(pid: Int32) -> String? {
+        Substream.input(ofCommandLine: ProcFS.commandLine(pid: pid))
+    }
+
+    /// A new desired state: a substream that failed is tried again once
+    /// the camera names another (or none, or is removed).
+    func forgetReplacedSubstreams() {
+        failedSubstreams = failedSubstreams.filter { desired.cameras[$0.key]?.motion.substream == $0.value.url }
     }
 
     /// Where the motion of a camera's running recorder comes from, for the
     /// API and the state report: nil with motion off or no recorder.
-    public func motionSource(_ camera: CameraID) -> String? {
-        guard let spec = desired.cameras[camera], spec.motion.enabled, indexers[camera] != nil else { return nil }
+    public func motionSource(_ camera: CameraID) async -> String? {
+        guard let spec = desired.cameras[camera], spec.motion.enabled,
+              await supervisor.child(WorkloadKey(camera: camera, role: .recorder)) != nil else { return nil }
         if runningSubstreams[camera] != nil { return "substream" }
         if let failed = failedSubstreams[camera], failed.url == spec.motion.substream { return "main (substream failed: \(failed.reason))" }
         return "main"

@@ -109,7 +109,7 @@ extension Agent {
                 await prepareMotionFile(key.camera)
                 guard !shuttingDown else { return false }
                 indexers[key.camera] = SegmentIndexer(camera: key.camera, layout: layout)
-                watchRecorder(key.camera, substream: desired.cameras[key.camera]?.motion.substream.flatMap { spec.arguments.contains($0) ? $0 : nil })
+                watchRecorder(key.camera, substream: Substream.input(ofCommandLine: spec.arguments))
                 indexerGenerations[key.camera, default: 0] += 1
             }
             if key.camera.isReserved { try await store.ensureSystemCamera(key.camera) }
@@ -126,6 +126,7 @@ extension Agent {
             // Held before any await (a reconcile meanwhile must see it);
             // counted as a failure below unless the disk is full.
             trackers[key] = { var held = tracker(key); held.waitForRoom(until: .now + .seconds(5)); return held }()
+            if !started, key.role == .recorder { (runningSubstreams[key.camera], substreamWatches[key.camera]) = (nil, nil) }
             let (message, diskFull) = await abandonStart(key, started: started, error: error)
             logger.error("\(message)", metadata: ["workload": "\(key)"])
             let now = ContinuousClock.now

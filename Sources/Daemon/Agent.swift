@@ -145,6 +145,7 @@ public actor Agent {
     public func apply(_ state: DesiredState, reason: String, deferRestart: Set<WorkloadKey> = []) async {
         if state.upload.mode != .none, state.upload != desired.upload { await warnIfNoUploader(state.upload) }
         desired = state
+        forgetReplacedSubstreams()
         if !deferRestart.isEmpty {
             let specs = await desiredWorkloads()
             for key in deferRestart {

@@ -5,14 +5,15 @@ import Platform
 /// size is capped (copy-truncate: the child appends with O_APPEND, so after
 /// a truncation it simply writes at the new end).
 public enum LogFile {
-    /// The last `count` non-empty lines, with credentials redacted.
-    public static func lastLines(_ path: String, count: Int = 5, scanBytes: Int = 8192) -> [String] {
+    /// The last `count` non-empty lines, with credentials redacted (unless
+    /// `redacted` is false: for matching in memory, never to be stored).
+    public static func lastLines(_ path: String, count: Int = 5, scanBytes: Int = 8192, redacted: Bool = true) -> [String] {
         guard let bytes = try? FileSystem.tail(path, bytes: scanBytes) else { return [] }
         let text = String(decoding: bytes, as: UTF8.self)
         let lines = text.split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters() }
             .filter { !$0.isEmpty }
-        return lines.suffix(count).map { Redactor.redact(String($0)) }
+        return lines.suffix(count).map { redacted ? Redactor.redact(String($0)) : String($0) }
     }
 
     /// When the log is over `maxBytes`, keeps its last half in `path.1` and

@@ -80,22 +80,23 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        ("rtsp://127.0.0.1:8554/sub", "127.0.0.1:8554/sub"),
-        ("rtsp://user:p%40ss@cam.local/Streaming/102?ch=1", "cam.local/Streaming/102?ch=1"),
-        ("rtsps://[fe80::1]:322/sub", "[fe80::1]:322/sub"),
-        ("rtsp://cam", "cam"),
-    ])
-    func ffmpegsLogNamesASubstreamWithoutSchemeAndCredentials(_ url: String, _ name: String) {
-        #expect(Substream.logName(url) == name)
+    /// ffmpeg names the input it could not open as it was given, and a
+    /// camera's two streams may differ only in their query (Dahua's
+    /// `subtype=0` / `subtype=1`): the raw line is matched, URL and ": ".
+    @Test func aLogBlamesTheSubstreamOnlyWhenItNamesItAsTheInputThatFailed() {
+        let sub = "rtsp://u:p@cam/cam/realmonitor?channel=1&subtype=1"
+        let main = "rtsp://u:p@cam/cam/realmonitor?channel=1&subtype=0"
+        #expect(Substream.isBlamed(sub, rawLogTail: ["[tcp @ 0x1] [error] Connection to tcp://cam:554 failed", "[error] \(sub): Connection refused"]))
+        #expect(!Substream.isBlamed(sub, rawLogTail: ["[error] \(main): Connection refused"]), "the main stream failed first")
+        #expect(!Substream.isBlamed(sub, rawLogTail: ["[error] rtsp://u:***@cam/cam/realmonitor?***"]), "a redacted line names no stream")
+        #expect(!Substream.isBlamed("rtsp://cam/s", rawLogTail: ["[error] rtsp://cam/s2: Connection refused"]), "a longer name is another stream")
+        #expect(!Substream.isBlamed(sub, rawLogTail: []))
     }
 
-    @Test func aLogBlamesTheSubstreamOnlyWhenItNamesItAsTheInputThatFailed() {
-        let sub = "rtsp://u:p@cam/sub"
-        #expect(Substream.isBlamed(sub, logTail: ["[tcp @ 0x1] [error] Connection to tcp://cam:554 failed", "[error] rtsp://u:***@cam/sub: Connection refused"]))
-        #expect(!Substream.isBlamed(sub, logTail: ["[error] rtsp://cam/main: Connection refused"]), "the main stream failed first")
-        #expect(!Substream.isBlamed("rtsp://cam/s", logTail: ["[error] rtsp://cam/s2: Connection refused"]), "a longer name is another stream")
-        #expect(!Substream.isBlamed(sub, logTail: []))
+    @Test func aRecordersSubstreamIsItsSecondInput() {
+        #expect(Substream.input(ofCommandLine: ["ffmpeg", "-rtsp_transport", "tcp", "-i", "rtsp://cam/main", "-threads", "1", "-i", "rtsp://cam/sub", "-map", "0:v:0"]) == "rtsp://cam/sub")
+        #expect(Substream.input(ofCommandLine: ["ffmpeg", "-i", "rtsp://cam/main", "-map", "0:v:0", "-f", "null", "-"]) == nil)
+        #expect(Substream.input(ofCommandLine: ["ffmpeg", "-f", "lavfi", "-i"]) == nil, "a dangling -i is no input")
     }
 
     @Test func theCloudMayAddFieldsButNotBadValues() throws {

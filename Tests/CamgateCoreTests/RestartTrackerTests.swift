@@ -180,8 +180,10 @@ import Testing
 
     /// A picture's modification time as the progress: stalled once it stops changing.
     @Test func anyOutputThatMustKeepChangingIsWatchedTheSameWay() {
+        var none = StallDetector(limit: .seconds(20), startupLimit: .seconds(20), startedAt: Self.t0)
+        #expect(none.observe(P(file: nil, bytes: 0), at: Self.t0 + .seconds(19.9)) == .writing, "no picture yet: within the startup limit")
+        #expect(none.observe(P(file: nil, bytes: 0), at: Self.t0 + .seconds(20)) == .stalled(quiet: .seconds(20)), "never a picture")
         var watch = StallDetector(limit: .seconds(20), startupLimit: .seconds(20), startedAt: Self.t0)
-        #expect(watch.observe(P(file: "latest.jpg", bytes: 0), at: Self.t0 + .seconds(19)) == .writing, "no picture yet: the startup limit")
         #expect(watch.observe(P(file: "latest.jpg", bytes: 1_000), at: Self.t0 + .seconds(19.5)) == .writing)
         #expect(watch.observe(P(file: "latest.jpg", bytes: 2_000), at: Self.t0 + .seconds(20.5)) == .writing)
         #expect(watch.observe(P(file: "latest.jpg", bytes: 2_000), at: Self.t0 + .seconds(40)) == .writing)
