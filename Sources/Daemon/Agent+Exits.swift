@@ -97,7 +97,6 @@ extension Agent {
             indexers[camera] = nil
             stallDetectors[camera] = nil
             runningSubstreams[camera] = nil
-            substreamWatches[camera] = nil
         }
         await recoverSegments(of: camera, beforeMs: endedAtMs)
     }

@@ -22,21 +22,21 @@ extension Agent {
     /// ... if the segments grew within this (the main stream is alive).
     static let substreamBlameWindow: Duration = .seconds(5)
 
-    /// Whether the recorder of `camera` may use its configured substream.
+    /// Whether the recorder of `camera` may use its configured substream
+    /// (a failed one is forgotten when the desired one changes).
     func substreamAllowed(_ camera: CameraID, _ spec: CameraSpec) -> Bool {
-        guard let url = spec.motion.substream else { return false }
-        return failedSubstreams[camera]?.url != url
+        spec.motion.substream != nil && failedSubstreams[camera] == nil
     }
 
     /// Bookkeeping at a recorder's start (or adoption): which substream it
     /// decodes, and the watches that go with one.
     func watchRecorder(_ camera: CameraID, substream: String?) {
-        runningSubstreams[camera] = substream
         let segments = desired.recording.segmentSeconds
         stallDetectors[camera] = StallDetector(segmentSeconds: segments, startedAt: .now,
                                                quietLimit: substream == nil ? nil : Agent.substreamMainQuietLimit)
-        substreamWatches[camera] = substream == nil ? nil
-            : StallDetector(limit: Agent.substreamPictureLimit, startupLimit: .seconds(20), startedAt: .now)
+        runningSubstreams[camera] = substream.map {
+            ($0, StallDetector(limit: Agent.substreamPictureLimit, startupLimit: .seconds(20), startedAt: .now))
+        }
     }
 
     /// The substream of a running recorder still feeds latest.jpg; if not,
@@ -44,11 +44,13 @@ extension Agent {
     /// while its segments stand still too: the recorder itself is frozen,
     /// or the whole camera gone, and `checkStall` restarts it as it is.
     func checkSubstream(_ camera: CameraID) async {
-        guard let url = runningSubstreams[camera], var watch = substreamWatches[camera] else { return }
-        let picture = layout.latestSnapshot(camera)
-        let stamp = (try? FileSystem.modificationTime(picture)) ?? 0
-        let verdict = watch.observe(.init(file: picture, bytes: stamp), at: .now)
-        substreamWatches[camera] = watch
+        guard let running = runningSubstreams[camera] else { return }
+        let url = running.url
+        var watch = running.picture
+        let file = layout.latestSnapshot(camera)
+        let stamp = (try? FileSystem.modificationTime(file)) ?? 0
+        let verdict = watch.observe(.init(file: file, bytes: stamp), at: .now)
+        runningSubstreams[camera]?.picture = watch
         guard case .stalled(let quiet) = verdict,
               let segments = stallDetectors[camera], segments.quiet(at: .now) < Agent.substreamBlameWindow else { return }
         // Marked before any await: the recorder's command line changes with
@@ -64,7 +66,7 @@ extension Agent {
     /// message to note.
     func blamedSubstream(_ exit: Supervisor.Exit) -> String? {
         let camera = exit.child.key.camera
-        guard let url = runningSubstreams[camera], exit.ranFor < options.restartPolicy.healthyRun,
+        guard let url = runningSubstreams[camera]?.url, exit.ranFor < options.restartPolicy.healthyRun,
               Substream.isBlamed(url, rawLogTail: LogFile.lastLines(exit.child.logFile, redacted: false)) else { return nil }
         return markSubstreamFailed(camera, url: url, reason: "could not be opened: \(exit.logTail.last ?? "\(exit.status)")")
     }
@@ -99,7 +101,7 @@ extension Agent {
         guard let spec = desired.cameras[camera], spec.motion.enabled,
               await supervisor.child(WorkloadKey(camera: camera, role: .recorder)) != nil else { return nil }
         if runningSubstreams[camera] != nil { return "substream" }
-        if let failed = failedSubstreams[camera], failed.url == spec.motion.substream { return "main (substream failed: \(failed.reason))" }
+        if let failed = failedSubstreams[camera] { return "main (substream failed: \(failed.reason))" }
         return "main"
     }
 }

@@ -126,7 +126,7 @@ extension Agent {
             // Held before any await (a reconcile meanwhile must see it);
             // counted as a failure below unless the disk is full.
             trackers[key] = { var held = tracker(key); held.waitForRoom(until: .now + .seconds(5)); return held }()
-            if !started, key.role == .recorder { (runningSubstreams[key.camera], substreamWatches[key.camera]) = (nil, nil) }
+            if !started, key.role == .recorder { runningSubstreams[key.camera] = nil }
             let (message, diskFull) = await abandonStart(key, started: started, error: error)
             logger.error("\(message)", metadata: ["workload": "\(key)"])
             let now = ContinuousClock.now

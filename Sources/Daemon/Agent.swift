@@ -90,10 +90,9 @@ public actor Agent {
     var runningEncoders: [WorkloadKey: VideoEncoder] = [:]
     /// Cameras whose hardware encoder just failed, until the hardware service has it.
     var fallbackPending: Set<CameraID> = []
-    /// The substream each running recorder decodes for motion (Agent+Substream).
-    var runningSubstreams: [CameraID: String] = [:]
-    /// One per recorder that decodes a substream: its latest.jpg must keep changing.
-    var substreamWatches: [CameraID: StallDetector] = [:]
+    /// The substream each running recorder decodes for motion, and the
+    /// watch on the latest.jpg it alone feeds (Agent+Substream).
+    var runningSubstreams: [CameraID: (url: String, picture: StallDetector)] = [:]
     /// Substreams that failed, and why: not used again until the desired one changes.
     var failedSubstreams: [CameraID: (url: String, reason: String)] = [:]
     /// Each camera's motion cursor as last stored (Agent+Motion).
