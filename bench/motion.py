@@ -184,8 +184,7 @@ class Children:
 
 
 def rtsp_server(kids, extra, name="rtsp"):
-    options = extra[:2] if extra[:1] == ["--size"] else []
-    p = kids.spawn([GST_PYTHON, os.path.join(FIXTURES, "rtsp_server.py")] + options + ["0", "/cam"] + extra[len(options):], f"{name}.log")
+    p = kids.spawn([GST_PYTHON, os.path.join(FIXTURES, "rtsp_server.py"), "0", "/cam"] + extra, f"{name}.log")
     path = os.path.join(kids.base, f"{name}.log")
 
     def ready():

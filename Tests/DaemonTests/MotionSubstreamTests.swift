@@ -49,12 +49,6 @@ import TestSupport
         processes(matching: "\(data)/run/\(camera)/").first.map { ProcFS.commandLine(pid: $0) }
     }
 
-    static func pictureSize(_ file: String) throws -> String {
-        let lines = try runProgram("/usr/bin/ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
-                                                        "-of", "csv=p=0:s=x", file]).output.split(separator: "\n")
-        return lines.first.map(String.init) ?? ""
-    }
-
     /// The main stream is a still pattern and only copied; motion and
     /// latest.jpg come from the substream, the recorder's second input:
     /// the clip's first two intervals are events (±1 s), latest.jpg is
@@ -92,10 +86,10 @@ import TestSupport
         let (_, unmatched, extra) = MotionAgentTests.score(list, truth)
         print("substream events: \(list)")
         #expect(unmatched.isEmpty && extra.isEmpty, "intervals \(truth), events \(list)")
-        #expect(try Self.pictureSize("\(data)/run/cam/latest.jpg") == "480x270")
+        #expect(try Probe.pictureSize("\(data)/run/cam/latest.jpg") == "480x270")
         let segments = try recordedSegments("cam")
         #expect(segments.count >= 3, "\(segments)")
-        let sizes = try segments.map(Self.pictureSize)
+        let sizes = try segments.map(Probe.pictureSize)
         #expect(sizes.first == "640x360", "\(segments) \(sizes)")
     }
 

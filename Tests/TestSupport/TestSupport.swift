@@ -185,6 +185,13 @@ public enum Probe {
         return errors.joined(separator: " | ")
     }
 
+    /// The first video stream's size, "WxH" ("" when ffprobe finds none).
+    public static func pictureSize(_ file: String) throws -> String {
+        let result = try runProgram("/usr/bin/ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
+                                                         "-of", "csv=p=0:s=x", file])
+        return result.output.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+    }
+
     public static func decodedFrames(_ file: String) throws -> Int? {
         let result = try runProgram("/usr/bin/ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
                                                          "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file])
